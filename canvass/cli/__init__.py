@@ -1,0 +1,55 @@
+"""The `canvass` command line. Errors from the core are translated here, once, into one
+line on stderr and the error's exit code."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from canvass.cli import setup_cmds
+from canvass.errors import CanvassError
+from canvass.settings import load_settings
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="canvass",
+        help="Photos of precinct worksheets in, certified reconciled results out.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+
+    @app.callback()
+    def _read_settings(ctx: typer.Context) -> None:
+        ctx.obj = load_settings()
+
+    app.command("init")(setup_cmds.init)
+    app.command("precincts")(setup_cmds.precincts)
+    election_app = typer.Typer(help="Election definitions.", no_args_is_help=True)
+    election_app.command("export")(setup_cmds.export_election)
+    app.add_typer(election_app, name="election")
+    _register_stages(app)
+    return app
+
+
+def _register_stages(app: typer.Typer) -> None:
+    """Commands of the pipeline stages; each module adds its own commands."""
+    from canvass.cli import demo
+
+    app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    """Console-script entry point. Typer reports usage errors itself (exit 2)."""
+    app = build_app()
+    try:
+        app()
+    except CanvassError as exc:
+        _fail(exc.message, exc.exit_code)
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(f"canvass: error: {message}\n")
+    sys.exit(code)

@@ -1,0 +1,67 @@
+"""What every command shares: the settings from the context, JSON output, progress bars."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
+
+from canvass.settings import Settings, load_settings
+from canvass.store.db import open_engine, require_current_schema
+
+ProgressCallback = Any  # Callable[[int, int], None]; kept loose for Typer's introspection
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    """The settings the top-level callback read from the environment."""
+    if ctx.obj is None:
+        ctx.obj = load_settings()
+    settings: Settings = ctx.find_root().obj or ctx.obj
+    return settings
+
+
+def open_database(settings: Settings) -> Engine:
+    """An engine on an initialised, up-to-date database (else a NotReadyError saying what to do)."""
+    engine = open_engine(settings)
+    require_current_schema(engine)
+    return engine
+
+
+def emit_json(value: Any) -> None:
+    """JSON only, on stdout: what `--json` promises to scripts."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=None) + "\n")
+    sys.stdout.flush()
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True)
+
+
+@contextmanager
+def progress_bar(description: str, quiet: bool) -> Iterator[Any]:
+    """Yields a `(done, total)` callback: a rich bar on a terminal, nothing otherwise."""
+    console = stderr_console()
+    if quiet or not console.is_terminal:
+        yield lambda done, total: None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update

@@ -1,0 +1,89 @@
+"""`canvass init`, `canvass precincts`, `canvass election export`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from canvass.cli.common import emit_json, open_database, settings_of, stderr_console
+from canvass.elections.fileformat import dump_election, load_election_file
+from canvass.elections.iowa2020 import build_iowa2020
+from canvass.model import Election
+from canvass.settings import Settings
+from canvass.store.db import migrate, open_engine
+from canvass.store.elections import load_election, save_election
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")]
+
+
+def builtin_election(settings: Settings) -> Election:
+    return build_iowa2020(settings.fixtures_dir / "iowa2020")
+
+
+def init(
+    ctx: typer.Context,
+    election: Annotated[
+        Path | None,
+        typer.Option(help="An election file (JSON, see README); default: Iowa 2020."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create (or upgrade) the database and load an election. Safe to run twice."""
+    settings = settings_of(ctx)
+    definition = load_election_file(election) if election else builtin_election(settings)
+    engine = open_engine(settings)
+    migrate(engine)
+    outcome = save_election(engine, definition)
+    if as_json:
+        emit_json({"election": outcome.election_id, "precincts": outcome.precincts})
+        return
+    verb = "loaded" if outcome.changed else "already loaded"
+    where = (settings.database_url and "PostgreSQL") or str(settings.sqlite_path)
+    stderr_console().print(f"{definition.name}: {verb}, {outcome.precincts} caucus units ({where})")
+
+
+def precincts(
+    ctx: typer.Context,
+    county: Annotated[str | None, typer.Option(help="Only this county.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the loaded election's precincts and satellite caucuses."""
+    election = load_election(open_database(settings_of(ctx)))
+    units = [p for p in election.precincts if county is None or p.county == county]
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": p.id,
+                    "county": p.county,
+                    "name": p.name,
+                    "delegates_to_elect": p.delegates_to_elect,
+                    "satellite": p.satellite,
+                }
+                for p in units
+            ]
+        )
+        return
+    table = Table("id", "county", "name", "delegates", title=f"{election.name}: {len(units)} units")
+    for p in units:
+        delegates = "by attendance" if p.delegates_to_elect is None else str(p.delegates_to_elect)
+        table.add_row(p.id, p.county, p.name, delegates)
+    stderr_console().print(table)
+
+
+def export_election(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="Where to write the election file (JSON).")],
+) -> None:
+    """Write the loaded election (or the built-in one) as an election file: a template."""
+    settings = settings_of(ctx)
+    try:
+        election = load_election(open_database(settings))
+    except Exception:
+        election = builtin_election(settings)
+    out.write_text(json.dumps(dump_election(election), indent=1), encoding="utf-8")
+    stderr_console().print(f"wrote {out} ({len(election.precincts)} units)")

@@ -1,0 +1,58 @@
+"""The documented election file format: one JSON object matching `canvass.model.Election`.
+
+    {
+      "id": "example-2024", "name": "...", "rule_set": "iowa-dem-2020",
+      "candidates": ["A", "B", "Uncommitted"],
+      "counties": [{"name": "Adair", "state_delegate_ratio": 0.0784}],
+      "precincts": [{"id": "ADAIR-01NW", "county": "Adair", "name": "1NW ADAIR",
+                     "delegates_to_elect": 8, "sde_weight": 0.6275}]
+    }
+
+`canvass election export` writes the built-in election in this format, as a template.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from canvass.errors import InputError, NotFoundError
+from canvass.model import Election
+
+KNOWN_RULE_SETS = ("iowa-dem-2020",)
+
+
+def load_election_file(path: Path) -> Election:
+    """Parse and check an election file; every problem is an InputError that names the file."""
+    if not path.is_file():
+        raise NotFoundError(f"{path}: no such election file; give the path of a JSON file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not valid JSON ({exc}); fix the file and retry") from exc
+    return parse_election(data, source=str(path))
+
+
+def parse_election(data: Any, source: str = "election") -> Election:
+    try:
+        election = Election.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "top level"
+        raise InputError(
+            f"{source}: {where}: {first['msg']} ({exc.error_count()} problem(s) in all); "
+            "see the election file format in the README"
+        ) from exc
+    if election.rule_set not in KNOWN_RULE_SETS:
+        raise InputError(
+            f"{source}: unknown rule_set {election.rule_set!r}; "
+            f"use one of {', '.join(KNOWN_RULE_SETS)}"
+        )
+    return election
+
+
+def dump_election(election: Election) -> dict[str, Any]:
+    return election.model_dump(mode="json", exclude_defaults=False)

@@ -1,0 +1,115 @@
+"""The election model and the shared Tally record, as plain typed values.
+
+These types carry no storage or web concerns: the caucus math, the reader and the
+reconciler take and return them, and one adapter (`canvass.store.elections`) converts
+database rows to and from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
+
+CountyKind = Literal["county", "satellite_group"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class County(Frozen):
+    """A county, or a group of satellite caucuses that reports like one.
+
+    `state_delegate_ratio` is the county's state delegates divided by its county delegates:
+    a group's SDE = its county delegates x this ratio. Satellite groups in 2020 instead
+    carried a fixed SDE per attendee (`sde_per_attendee`).
+    """
+
+    name: str = Field(min_length=1)
+    kind: CountyKind = "county"
+    state_delegate_ratio: float | None = Field(default=None, ge=0)
+    sde_per_attendee: float | None = Field(default=None, ge=0)
+
+
+class Precinct(Frozen):
+    """A caucus unit: a precinct, or a satellite caucus.
+
+    `delegates_to_elect` is None for satellites, whose delegates follow attendance.
+    `sde_weight` is the precinct's total SDE (None where it follows attendance).
+    """
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Z0-9][A-Z0-9-]*$")
+    county: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    short_code: str | None = None
+    delegates_to_elect: NonNegativeInt | None = None
+    sde_weight: float | None = Field(default=None, ge=0)
+    satellite: bool = False
+
+
+class Election(Frozen):
+    """Everything the rules and the forms need to know about one election."""
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1)
+    rule_set: str = Field(min_length=1)
+    candidates: tuple[str, ...] = Field(min_length=1)
+    counties: tuple[County, ...]
+    precincts: tuple[Precinct, ...]
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Election:
+        _require_unique("candidate", self.candidates)
+        _require_unique("county", [c.name for c in self.counties])
+        _require_unique("precinct id", [p.id for p in self.precincts])
+        known = {c.name for c in self.counties}
+        for p in self.precincts:
+            if p.county not in known:
+                raise ValueError(f"precinct {p.id} names county {p.county!r}, which is not listed")
+            if not p.satellite and p.delegates_to_elect is None:
+                raise ValueError(
+                    f"precinct {p.id} needs delegates_to_elect (only satellites omit it)"
+                )
+        return self
+
+    @cached_property
+    def precinct_by_id(self) -> Mapping[str, Precinct]:
+        return {p.id: p for p in self.precincts}
+
+    @cached_property
+    def county_by_name(self) -> Mapping[str, County]:
+        return {c.name: c for c in self.counties}
+
+
+def _require_unique(what: str, values: list[str] | tuple[str, ...]) -> None:
+    seen: set[str] = set()
+    for v in values:
+        if v in seen:
+            raise ValueError(f"{what} {v!r} appears twice")
+        seen.add(v)
+
+
+class Tally(Frozen):
+    """The shared record of one precinct's numbers (CONTRACTS.md section 2).
+
+    Candidates left out of a map count as 0. `county_delegates` None means "compute it".
+    """
+
+    precinct: str = Field(min_length=1)
+    delegates_to_elect: NonNegativeInt | None = None
+    attendees: NonNegativeInt
+    viability_threshold: NonNegativeInt | None = None
+    first: dict[str, NonNegativeInt] = Field(default_factory=dict)
+    final: dict[str, NonNegativeInt] = Field(default_factory=dict)
+    county_delegates: dict[str, NonNegativeInt] | None = None
+    coin_toss_winners: tuple[str, ...] = ()
+
+    def candidates_named(self) -> set[str]:
+        """Every candidate this tally mentions, to check against the election's list."""
+        names = set(self.first) | set(self.final) | set(self.coin_toss_winners)
+        if self.county_delegates:
+            names |= set(self.county_delegates)
+        return names

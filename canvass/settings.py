@@ -1,0 +1,51 @@
+"""The one typed settings object, read at the edge (CLI, web app factory) and passed down.
+
+Nothing below the edges reads the environment: functions take a `Settings` (or the few
+values they need) as arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Environment variables `CANVASS_*` override these defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="CANVASS_", frozen=True)
+
+    data_dir: Path = Field(
+        default=Path("canvass-data"),
+        description="Where the SQLite database, photos and crops live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="A PostgreSQL URL (postgresql://...) to use instead of the SQLite file.",
+    )
+    fixtures_dir: Path = Field(
+        default=REPO_ROOT / "fixtures",
+        description="The project's committed data (Iowa 2020, handwriting samples).",
+    )
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "canvass.db"
+
+    def effective_database_url(self) -> str:
+        """The SQLAlchemy URL to connect to: the PostgreSQL one if set, else the SQLite file."""
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://") or url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url.split("://", 1)[1]
+            return url
+        return f"sqlite:///{self.sqlite_path}"
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment; call this only at an edge."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, Alembic migrations, and the adapters between rows and model values."""

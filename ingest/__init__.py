@@ -1,0 +1,1 @@
+"""Ingest: worksheet photos and electronic reports come in safely (issue 6)."""
