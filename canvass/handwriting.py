@@ -52,8 +52,8 @@ def load_digits(path: Path, split: Split) -> DigitSamples:
         raise NotFoundError(f"{path}: cannot read the handwriting samples; restore fixtures/")
     rows, cols = sheet.shape[0] // SAMPLE_SIZE, sheet.shape[1] // SAMPLE_SIZE
     tiles = sheet[: rows * SAMPLE_SIZE, : cols * SAMPLE_SIZE]
-    cells = tiles.reshape(rows, SAMPLE_SIZE, cols, SAMPLE_SIZE).swapaxes(1, 2)
-    cells = cells.reshape(rows * cols, SAMPLE_SIZE, SAMPLE_SIZE)
+    grid = tiles.reshape(rows, SAMPLE_SIZE, cols, SAMPLE_SIZE).swapaxes(1, 2)
+    cells = grid.reshape(rows * cols, SAMPLE_SIZE, SAMPLE_SIZE).astype(np.uint8)
     ids = np.arange(rows * cols, dtype=np.int64)
     labels = (ids // PER_ROW) // ROWS_PER_CLASS
     keep = np.array([split_of(int(i)) == split for i in ids])
