@@ -27,10 +27,23 @@ class Settings(BaseSettings):
         default=None,
         description="A PostgreSQL URL (postgresql://...) to use instead of the SQLite file.",
     )
+    max_photo_bytes: int = Field(
+        default=40_000_000, gt=0, description="Largest photo file accepted, in bytes."
+    )
+    max_photo_pixels: int = Field(
+        default=100_000_000,
+        gt=0,
+        description="Largest image accepted, in pixels (refuses decompression bombs).",
+    )
+    max_pdf_pages: int = Field(default=20, gt=0, description="Most pages in a scanned PDF.")
     fixtures_dir: Path = Field(
         default=REPO_ROOT / "fixtures",
         description="The project's committed data (Iowa 2020, handwriting samples).",
     )
+
+    @property
+    def photos_dir(self) -> Path:
+        return self.data_dir / "photos"
 
     @property
     def sqlite_path(self) -> Path:

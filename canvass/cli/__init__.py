@@ -36,9 +36,16 @@ def build_app() -> typer.Typer:
 
 def _register_stages(app: typer.Typer) -> None:
     """Commands of the pipeline stages; each module adds its own commands."""
-    from canvass.cli import demo
+    from canvass.cli import demo, ingest_cmd
 
     app.command("demo")(demo.demo)
+    app.command("ingest")(ingest_cmd.ingest)
+    app.command("status")(ingest_cmd.status)
+    reports_app = typer.Typer(
+        help="Electronic reports (app, hotline, published).", no_args_is_help=True
+    )
+    reports_app.command("import")(ingest_cmd.import_reports)
+    app.add_typer(reports_app, name="reports")
 
 
 def main() -> None:

@@ -58,3 +58,80 @@ class PrecinctRow(SQLModel, table=True):
     delegates_to_elect: int | None = None
     sde_weight: float | None = None
     satellite: bool = False
+
+
+class PhotoRow(SQLModel, table=True):
+    """One stored original, by content. Its uploads (custody) are in `upload`."""
+
+    __tablename__ = "photo"
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: str = Field(foreign_key="election.id", max_length=64)
+    sha256: str = Field(max_length=64, unique=True)
+    media_type: str = Field(max_length=32)
+    size_bytes: int
+    width: int
+    height: int
+    pages: int
+    blob_key: str = Field(max_length=128)
+    declared_precinct: str | None = Field(default=None, max_length=64, index=True)
+    status: str = Field(max_length=16, index=True)  # queued | read | rejected | failed
+    stored_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class UploadRow(SQLModel, table=True):
+    """Chain of custody: every attempt to hand canvass a photo, stored, duplicate or refused."""
+
+    __tablename__ = "upload"
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: str = Field(foreign_key="election.id", max_length=64)
+    photo_id: int | None = Field(default=None, foreign_key="photo.id", index=True)
+    sha256: str = Field(max_length=64, index=True)
+    outcome: str = Field(max_length=16)  # stored | duplicate | rejected
+    reason: str | None = None
+    original_name: str = Field(max_length=255)
+    uploader: str = Field(max_length=128)
+    client_source: str = Field(max_length=64)
+    declared_precinct: str | None = Field(default=None, max_length=64)
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ReportImportRow(SQLModel, table=True):
+    """One imported file of electronic reports; the same file again is recognised by digest."""
+
+    __tablename__ = "report_import"
+    __table_args__ = (UniqueConstraint("election_id", "source", "file_sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: str = Field(foreign_key="election.id", max_length=64)
+    source: str = Field(max_length=16)
+    file_name: str = Field(max_length=255)
+    file_sha256: str = Field(max_length=64)
+    stored: int
+    imported_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ReportRow(SQLModel, table=True):
+    """One version of one source's report for one precinct; the highest version is in force."""
+
+    __tablename__ = "report"
+    __table_args__ = (
+        UniqueConstraint("election_id", "precinct_id", "source", "version"),
+        ForeignKeyConstraint(
+            ["election_id", "precinct_id"], ["precinct.election_id", "precinct.id"]
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: str = Field(foreign_key="election.id", max_length=64)
+    precinct_id: str = Field(max_length=64, index=True)
+    source: str = Field(max_length=16)
+    version: int
+    fields_json: str  # canonical JSON object: field key -> number
+    fields_sha256: str = Field(max_length=64)
+    import_id: int = Field(foreign_key="report_import.id")
+    received_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    imported_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -1,0 +1,119 @@
+"""`canvass ingest`, `canvass reports import`, `canvass status`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from canvass.cli.common import emit_json, open_database, progress_bar, settings_of, stderr_console
+from canvass.errors import InputError
+from canvass.settings import Settings
+from canvass.store.elections import load_election
+from canvass.store.intake import store_reports
+from canvass.store.status import election_status
+from canvass.store.types import utcnow
+from ingest.blobs import LocalBlobStore, sha256_of
+from ingest.photos import Custody, Intake, ingest_paths
+from ingest.reports import SOURCES, LineError, parse_reports
+from ingest.sniff import Limits
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")]
+
+
+def open_intake(settings: Settings) -> Intake:
+    engine = open_database(settings)
+    return Intake(
+        engine=engine,
+        blobs=LocalBlobStore(settings.photos_dir),
+        election=load_election(engine),
+        limits=Limits(settings.max_photo_bytes, settings.max_photo_pixels, settings.max_pdf_pages),
+    )
+
+
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Photo files or folders of photos.")],
+    precinct: Annotated[str | None, typer.Option(help="The precinct the photos are of.")] = None,
+    uploader: Annotated[str, typer.Option(help="Who hands the photos in.")] = "cli",
+    source: Annotated[str, typer.Option(help="Where they come from (scanner, phone...).")] = "cli",
+    as_json: JsonFlag = False,
+) -> None:
+    """Store worksheet photos (JPEG, PNG, HEIC, PDF) and queue them for reading."""
+    intake = open_intake(settings_of(ctx))
+    custody = Custody(uploader=uploader, client_source=source, declared_precinct=precinct)
+    with progress_bar("storing photos", quiet=as_json) as progress:
+        results = ingest_paths(intake, paths, custody, progress)
+    if as_json:
+        emit_json([r.as_json() for r in results])
+    else:
+        table = Table("file", "status", "sha256 / reason")
+        for r in results:
+            table.add_row(r.file, r.status, r.reason or (r.sha256 or "")[:16])
+        Console().print(table)
+    if any(r.status == "rejected" for r in results):
+        raise typer.Exit(8)
+
+
+def import_reports(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="CSV (precinct,field,value) or JSON Lines of Tallies.")
+    ],
+    source: Annotated[str, typer.Option(help="app, hotline or published.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Import electronic reports; a file with any error stores nothing."""
+    if source not in SOURCES:
+        raise InputError(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
+    settings = settings_of(ctx)
+    engine = open_database(settings)
+    election = load_election(engine)
+    data = file.read_bytes()
+    parsed = parse_reports(data, file.name, election)
+    stored = 0
+    if not parsed.errors:
+        stored = store_reports(
+            engine, election.id, source, file.name, sha256_of(data), parsed.reports, utcnow()
+        )
+    if as_json:
+        emit_json({"stored": stored, "errors": [e.as_json() for e in parsed.errors]})
+    else:
+        _print_import(file, stored, parsed.errors)
+    if parsed.errors:
+        raise typer.Exit(3)
+
+
+def _print_import(file: Path, stored: int, errors: list[LineError]) -> None:
+    console = stderr_console()
+    for e in errors:
+        console.print(f"{file}:{e.line}: {e.message}", markup=False, soft_wrap=True)
+    if errors:
+        console.print(f"{len(errors)} error(s): nothing stored; fix the file and import it again")
+    else:
+        console.print(f"{stored} new report version(s) stored from {file}")
+
+
+def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Progress per county and in total."""
+    engine = open_database(settings_of(ctx))
+    election = load_election(engine)
+    result = election_status(engine, election.id)
+    if as_json:
+        total = result.total.as_json() | {"photos_stored": result.photos_stored}
+        emit_json(
+            {
+                "counties": [{"county": c, **s.as_json()} for c, s in result.counties.items()],
+                "total": total,
+            }
+        )
+        return
+    table = Table(
+        "county", "precincts", "photo", "read", "reported", "cleared", "in review", "certified"
+    )
+    for county, s in [*result.counties.items(), ("TOTAL", result.total)]:
+        table.add_row(county, *(str(v) for v in s.as_json().values()))
+    Console().print(table)

@@ -1,0 +1,83 @@
+"""Progress per county and in total: how many precincts have reached each stage."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import Engine, distinct, func, select
+from sqlmodel import Session, col
+
+from canvass.store.tables import PhotoRow, PrecinctRow, ReportRow
+
+STAGES = ("photos", "read", "reported", "cleared", "in_review", "certified")
+
+
+@dataclass(frozen=True)
+class StageCounts:
+    """Precincts at each stage. `cleared`, `in_review` and `certified` are filled by the
+    reconciliation stage; until it has run they are 0."""
+
+    precincts: int
+    photos: int = 0
+    read: int = 0
+    reported: int = 0
+    cleared: int = 0
+    in_review: int = 0
+    certified: int = 0
+
+    def as_json(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Status:
+    counties: dict[str, StageCounts]
+    total: StageCounts
+    photos_stored: int
+
+
+def election_status(engine: Engine, election_id: str) -> Status:
+    with Session(engine) as session:
+        rows = session.execute(
+            select(col(PrecinctRow.id), col(PrecinctRow.county))
+            .where(col(PrecinctRow.election_id) == election_id)
+            .order_by(col(PrecinctRow.position))
+        ).all()
+        county_of: dict[str, str] = {str(p): str(c) for p, c in rows}
+        photographed = _precincts(session, election_id, None)
+        read = _precincts(session, election_id, "read")
+        reported = set(
+            session.execute(
+                select(distinct(col(ReportRow.precinct_id))).where(
+                    col(ReportRow.election_id) == election_id
+                )
+            ).scalars()
+        )
+        stored = session.execute(
+            select(func.count())
+            .select_from(PhotoRow)
+            .where(col(PhotoRow.election_id) == election_id)
+        ).scalar_one()
+    stages = {"photos": photographed, "read": read, "reported": reported}
+    counties = {
+        county: _counts([p for p, c in county_of.items() if c == county], stages)
+        for county in dict.fromkeys(county_of.values())
+    }
+    return Status(counties, _counts(list(county_of), stages), int(stored))
+
+
+def _precincts(session: Session, election_id: str, status: str | None) -> set[str]:
+    query = select(distinct(col(PhotoRow.declared_precinct))).where(
+        col(PhotoRow.election_id) == election_id, col(PhotoRow.declared_precinct).is_not(None)
+    )
+    if status:
+        query = query.where(col(PhotoRow.status) == status)
+    return {p for p in session.execute(query).scalars() if p}
+
+
+def _counts(precincts: list[str], stages: dict[str, set[str]]) -> StageCounts:
+    counter = Counter(
+        {stage: len(members.intersection(precincts)) for stage, members in stages.items()}
+    )
+    return StageCounts(precincts=len(precincts), **counter)
