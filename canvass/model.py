@@ -8,6 +8,7 @@ database rows to and from them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
@@ -113,3 +114,54 @@ class Tally(Frozen):
         if self.county_delegates:
             names |= set(self.county_delegates)
         return names
+
+
+FieldStatus = Literal["ok", "uncertain", "unreadable", "blank"]
+SheetStatus = Literal["read", "rejected"]
+
+
+class FieldReading(Frozen):
+    """The machine reading of one field (CONTRACTS.md section 6).
+
+    `boxes` keeps, per digit box left to right, the probabilities of
+    (blank, 0, 1, ..., 9), so a reported value can be verified later against every
+    alternative without the image. A `blank` field counts as 0.
+    """
+
+    value: int | None
+    confidence: float = Field(ge=0, le=1)
+    status: FieldStatus
+    boxes: tuple[tuple[float, ...], ...] = ()
+
+
+class SheetReading(Frozen):
+    """What the reader made of one photo. The machine reading is never overwritten: a
+    person's decision is stored beside it."""
+
+    status: SheetStatus
+    reason: str | None = None
+    precinct: str | None = None
+    form: str | None = None
+    fields: dict[str, FieldReading] = Field(default_factory=dict)
+
+    def contract_json(self) -> dict[str, object]:
+        """The `canvass read --json` object: the contract's keys, without the box detail."""
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "precinct": self.precinct,
+            "form": self.form,
+            "fields": {
+                k: {"value": f.value, "confidence": round(f.confidence, 4), "status": f.status}
+                for k, f in self.fields.items()
+            },
+        }
+
+
+@dataclass(frozen=True)
+class ReadOutcome:
+    """A reader's answer for one photo: the reading, and image crops for reviewers
+    (name -> PNG or JPEG bytes; one per field key, and `sheet` for the corrected page)."""
+
+    reading: SheetReading
+    crops: dict[str, bytes]

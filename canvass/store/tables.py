@@ -135,3 +135,20 @@ class ReportRow(SQLModel, table=True):
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
     imported_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ReadingRow(SQLModel, table=True):
+    """The machine reading of one photo, kept as read (never edited)."""
+
+    __tablename__ = "reading"
+
+    id: int | None = Field(default=None, primary_key=True)
+    photo_id: int = Field(foreign_key="photo.id", unique=True)
+    election_id: str = Field(foreign_key="election.id", max_length=64)
+    status: str = Field(max_length=16)  # read | rejected | failed
+    reason: str | None = None
+    precinct_id: str | None = Field(default=None, max_length=64, index=True)
+    form: str | None = Field(default=None, max_length=64)
+    reading_json: str
+    crops_dir: str | None = Field(default=None, max_length=255)
+    read_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
