@@ -1,0 +1,95 @@
+"""How strongly a field's image supports a given value, against every alternative.
+
+The reader keeps, for every digit box, the probabilities of (blank, 0, ..., 9). A number
+is written right-aligned: some blank boxes, then digits. So the probability of a value is
+the sum over the ways to write it (with or without leading zeros; 0 also as all blank),
+and the support is that probability over the probability of every well-formed writing.
+Boxes are treated as independent, which is what the per-box classifier gives.
+
+The reconciler clears a reported value automatically only when its support is above a
+threshold chosen on calibration photos (see ocr/README or the benchmark), so a wrong
+report needs the image to look *strongly* like the wrong number to slip through.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from canvass.model import FieldReading
+
+BLANK = 0  # index of "blank" in a box's probabilities; digit d is at index d + 1
+
+
+@dataclass(frozen=True)
+class Support:
+    value: int
+    probability: float  # P(field shows `value` | image), over well-formed writings
+    best_alternative: int | None
+    alternative_probability: float
+
+
+def value_probability(boxes: Sequence[Sequence[float]], value: int) -> float:
+    """Unnormalised probability that the boxes show `value` (right-aligned)."""
+    n = len(boxes)
+    digits = str(value)
+    if value < 0 or len(digits) > n:
+        return 0.0
+    total = 0.0
+    for width in range(len(digits), n + 1):  # digits written in the last `width` boxes
+        written = digits.zfill(width)
+        p = math.prod(boxes[i][BLANK] for i in range(n - width))
+        p *= math.prod(boxes[n - width + j][int(ch) + 1] for j, ch in enumerate(written))
+        total += p
+    if value == 0:
+        total += math.prod(box[BLANK] for box in boxes)
+    return total
+
+
+def well_formed_mass(boxes: Sequence[Sequence[float]]) -> float:
+    """Probability of any well-formed writing: blanks, then digits, nothing after a digit
+    left blank. Dynamic programme over boxes, state = "still in the leading blanks"."""
+    in_blanks, in_digits = 1.0, 0.0
+    for box in boxes:
+        digit_mass = sum(box[1:])
+        in_blanks, in_digits = (
+            in_blanks * box[BLANK],
+            (in_blanks + in_digits) * digit_mass,
+        )
+    return in_blanks + in_digits
+
+
+def support_for(field: FieldReading, value: int) -> Support:
+    """The posterior support for `value`, and the likeliest other value."""
+    boxes = field.boxes
+    if not boxes:
+        return Support(value, 0.0, None, 0.0)
+    mass = well_formed_mass(boxes) or 1e-300
+    best, best_p = _likeliest_other(boxes, value)
+    return Support(value, value_probability(boxes, value) / mass, best, best_p / mass)
+
+
+def _likeliest_other(boxes: Sequence[Sequence[float]], value: int) -> tuple[int | None, float]:
+    """The most probable value other than `value`: the top two digits per box explored
+    greedily are enough, since any other value is dominated by one of these."""
+    options = [sorted(range(11), key=lambda k: -box[k])[:3] for box in boxes]
+    candidates: set[int] = set()
+    _expand(options, 0, "", False, candidates)
+    scored = [(value_probability(boxes, v), v) for v in candidates if v != value]
+    if not scored:
+        return None, 0.0
+    p, v = max(scored)
+    return v, p
+
+
+def _expand(options: list[list[int]], i: int, text: str, started: bool, out: set[int]) -> None:
+    if i == len(options):
+        out.add(int(text) if text else 0)
+        return
+    for k in options[i]:
+        if k == BLANK and started:
+            continue
+        _expand(
+            options, i + 1, text + ("" if k == BLANK else str(k - 1)), started or k != BLANK, out
+        )
