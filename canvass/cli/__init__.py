@@ -36,9 +36,10 @@ def build_app() -> typer.Typer:
 
 def _register_stages(app: typer.Typer) -> None:
     """Commands of the pipeline stages; each module adds its own commands."""
-    from canvass.cli import demo, ingest_cmd
+    from canvass.cli import audit_cmd, demo, ingest_cmd, math_cmd
 
     app.command("demo")(demo.demo)
+    app.command("math")(math_cmd.math)
     app.command("ingest")(ingest_cmd.ingest)
     app.command("status")(ingest_cmd.status)
     reports_app = typer.Typer(
@@ -46,6 +47,9 @@ def _register_stages(app: typer.Typer) -> None:
     )
     reports_app.command("import")(ingest_cmd.import_reports)
     app.add_typer(reports_app, name="reports")
+    audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+    audit_app.command("verify")(audit_cmd.verify)
+    app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

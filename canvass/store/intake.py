@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from canvass.errors import ConflictError
+from canvass.store.audit import append
 from canvass.store.db import session_scope
 from canvass.store.tables import PhotoRow, ReportImportRow, ReportRow, UploadRow
 
@@ -49,7 +50,7 @@ def record_photo(engine: Engine, upload: UploadRecord, photo: NewPhoto) -> tuple
     for _attempt in range(3):
         try:
             return _record_photo_once(engine, upload, photo)
-        except IntegrityError:
+        except (IntegrityError, ConflictError):
             continue  # the other upload of the same bytes won: record ours as a duplicate
     raise ConflictError("the database kept refusing this photo's record: send it again")
 
@@ -61,6 +62,7 @@ def _record_photo_once(engine: Engine, upload: UploadRecord, photo: NewPhoto) ->
         ).scalar_one_or_none()
         if existing is not None:
             session.add(_upload_row(upload, "duplicate", None, existing))
+            _log_upload(session, upload, "photo.duplicate", None)
             return existing, False
         row = PhotoRow(
             election_id=upload.election_id,
@@ -74,6 +76,7 @@ def _record_photo_once(engine: Engine, upload: UploadRecord, photo: NewPhoto) ->
         session.flush()
         assert row.id is not None
         session.add(_upload_row(upload, "stored", None, row.id))
+        _log_upload(session, upload, "photo.stored", None)
         return row.id, True
 
 
@@ -81,6 +84,17 @@ def record_refusal(engine: Engine, upload: UploadRecord, reason: str) -> None:
     """A refused upload leaves a custody record (no bytes are kept)."""
     with session_scope(engine) as session:
         session.add(_upload_row(upload, "rejected", reason, None))
+        _log_upload(session, upload, "photo.refused", reason)
+
+
+def _log_upload(session: Session, upload: UploadRecord, action: str, reason: str | None) -> None:
+    details = {
+        "name": upload.original_name,
+        "source": upload.client_source,
+        "declared_precinct": upload.declared_precinct,
+        "reason": reason,
+    }
+    append(session, upload.uploader, action, f"photo/{upload.sha256}", details)
 
 
 def _upload_row(
@@ -144,6 +158,8 @@ def store_reports(
                 _store_one(session, election_id, source, batch.id, r, now) for r in reports
             )
             batch.stored = stored
+            details = {"file": file_name, "sha256": file_sha256, "stored": stored}
+            append(session, f"import:{source}", "reports.imported", f"import/{batch.id}", details)
             return stored
     except IntegrityError as exc:
         raise ConflictError(

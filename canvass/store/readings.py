@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from canvass.model import SheetReading
+from canvass.store.audit import append
 from canvass.store.db import session_scope
 from canvass.store.tables import PhotoRow, ReadingRow
 
@@ -72,6 +73,8 @@ def record_reading(
             photo = session.get(PhotoRow, photo_id)
             if photo is not None:
                 photo.status = status
+            details = {"status": status, "precinct": reading.precinct, "reason": reading.reason}
+            append(session, "reader", "photo.read", f"photo/{photo_id}", details)
     except IntegrityError:
         return False
     return True

@@ -152,3 +152,18 @@ class ReadingRow(SQLModel, table=True):
     reading_json: str
     crops_dir: str | None = Field(default=None, max_length=255)
     read_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class AuditRow(SQLModel, table=True):
+    """The append-only, hash-chained log of every action (database triggers refuse edits)."""
+
+    __tablename__ = "audit_log"
+
+    seq: int = Field(primary_key=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str = Field(max_length=128)
+    action: str = Field(max_length=64)
+    subject: str = Field(max_length=255)
+    details_json: str
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
