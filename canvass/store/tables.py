@@ -167,3 +167,64 @@ class AuditRow(SQLModel, table=True):
     details_json: str
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+
+
+class ReviewItemRow(SQLModel, table=True):
+    """One discrepancy or finding a person must see. `key` identifies it across re-runs of
+    reconciliation: the same inputs give the same key, so earlier decisions are kept."""
+
+    __tablename__ = "review_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: str = Field(foreign_key="election.id", max_length=64)
+    key: str = Field(max_length=64, unique=True)
+    precinct_id: str = Field(max_length=64, index=True)
+    county: str = Field(max_length=128, index=True)
+    kind: str = Field(max_length=32)
+    fields_json: str  # JSON list of field keys
+    details_json: str
+    effect_delegates: int
+    effect_sde: float
+    status: str = Field(max_length=16, index=True)  # open | resolved | superseded
+    claimed_by: str | None = Field(default=None, max_length=128)
+    claim_expires_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class DecisionRow(SQLModel, table=True):
+    """A person's decision on an item, stored beside the machine reading (never over it).
+    Blind double entries are decisions of action `enter` until two agree or a third decides."""
+
+    __tablename__ = "decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="review_item.id", index=True)
+    reviewer: str = Field(max_length=128)
+    action: str = Field(max_length=32)
+    value: int | None = None
+    reason: str
+    final: bool
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class CertificationRow(SQLModel, table=True):
+    """A county's (or the state's) sign-off; reopening is a new state of the same row,
+    and both are in the audit log."""
+
+    __tablename__ = "certification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: str = Field(foreign_key="election.id", max_length=64)
+    scope: str = Field(max_length=128, index=True)  # a county name, or "STATE"
+    certifier: str = Field(max_length=128)
+    role: str = Field(max_length=128)
+    manifest_sha256: str = Field(max_length=64)
+    audit_head: str = Field(max_length=64)
+    certified_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    reopened_by: str | None = Field(default=None, max_length=128)
+    reopen_reason: str | None = None
+    reopened_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )

@@ -1,0 +1,238 @@
+"""The review queue: items from reconciliation, claims, decisions and blind double entry.
+
+Rules kept here, on both databases:
+- A claim is a conditional UPDATE (free, or expired, or already ours), so two reviewers can
+  never hold the same item, however they race; a claim lapses after its time to live.
+- Decisions are stored beside the machine reading and never replace it; a reason is always
+  required.
+- Blind double entry: a value no machine could read is keyed by two reviewers who do not
+  see each other's entry; equal entries resolve the item, different ones wait for a third
+  reviewer, whose entry decides.
+- Every claim and decision goes into the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal, cast
+
+from sqlalchemy import CursorResult, Engine, or_, select, update
+from sqlmodel import Session, col
+
+from canvass.errors import ConflictError, NotFoundError
+from canvass.store.audit import append
+from canvass.store.db import session_scope
+from canvass.store.tables import CertificationRow, ReviewItemRow
+
+Action = Literal["paper_says", "confirm_reported", "request_photo", "escalate", "acknowledge"]
+ACTIONS: tuple[str, ...] = (
+    "paper_says",
+    "confirm_reported",
+    "request_photo",
+    "escalate",
+    "acknowledge",
+)
+DOUBLE_ENTRY_KINDS = ("unreadable",)
+CLAIM_TTL = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class NewItem:
+    key: str
+    precinct_id: str
+    county: str
+    kind: str
+    fields: list[str]
+    details: dict[str, Any]
+    effect_delegates: int
+    effect_sde: float
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    id: int
+    precinct_id: str
+    county: str
+    kind: str
+    fields: list[str]
+    details: dict[str, Any]
+    effect_delegates: int
+    effect_sde: float
+    status: str
+    claimed_by: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "precinct": self.precinct_id,
+            "county": self.county,
+            "kind": self.kind,
+            "fields": self.fields,
+            "effect": {"county_delegates": self.effect_delegates, "sde": round(self.effect_sde, 4)},
+            "status": self.status,
+            "details": self.details,
+        }
+
+
+@dataclass
+class SyncResult:
+    created: int = 0
+    kept: int = 0
+    superseded: int = 0
+    frozen: list[str] = field(default_factory=list)
+
+
+def frozen_counties(session: Session, election_id: str) -> set[str]:
+    rows = session.execute(
+        select(col(CertificationRow.scope)).where(
+            col(CertificationRow.election_id) == election_id,
+            col(CertificationRow.reopened_at).is_(None),
+        )
+    ).scalars()
+    return set(rows)
+
+
+def sync_items(
+    engine: Engine,
+    election_id: str,
+    precincts: Sequence[str],
+    items: Sequence[NewItem],
+    now: datetime,
+) -> SyncResult:
+    """Make the stored queue for `precincts` match `items`: new keys are added, known keys
+    keep their state and decisions, and items no longer produced are superseded. Certified
+    (frozen) counties are left untouched."""
+    result = SyncResult()
+    wanted = {i.key: i for i in items}
+    with session_scope(engine) as session:
+        frozen = frozen_counties(session, election_id)
+        existing = session.execute(
+            select(ReviewItemRow).where(
+                col(ReviewItemRow.election_id) == election_id,
+                col(ReviewItemRow.precinct_id).in_(list(precincts)),
+                col(ReviewItemRow.status) != "superseded",
+            )
+        ).scalars()
+        for row in existing:
+            if row.county in frozen:
+                continue
+            if row.key in wanted:
+                result.kept += 1
+            else:
+                row.status = "superseded"
+                result.superseded += 1
+        known = set(
+            session.execute(
+                select(col(ReviewItemRow.key)).where(col(ReviewItemRow.key).in_(list(wanted)))
+            ).scalars()
+        )
+        for key, item in wanted.items():
+            if key in known or item.county in frozen:
+                continue
+            session.add(_item_row(election_id, item, now))
+            result.created += 1
+        result.frozen = sorted(frozen)
+        append(
+            session,
+            "reconciler",
+            "reconcile.run",
+            f"election/{election_id}",
+            {
+                "precincts": len(precincts),
+                "created": result.created,
+                "kept": result.kept,
+                "superseded": result.superseded,
+            },
+        )
+    return result
+
+
+def _item_row(election_id: str, item: NewItem, now: datetime) -> ReviewItemRow:
+    return ReviewItemRow(
+        election_id=election_id,
+        key=item.key,
+        precinct_id=item.precinct_id,
+        county=item.county,
+        kind=item.kind,
+        fields_json=json.dumps(item.fields),
+        details_json=json.dumps(item.details, sort_keys=True, default=str),
+        effect_delegates=item.effect_delegates,
+        effect_sde=item.effect_sde,
+        status="open",
+        created_at=now,
+    )
+
+
+def queue(
+    engine: Engine,
+    election_id: str,
+    county: str | None = None,
+    kind: str | None = None,
+    statuses: Sequence[str] = ("open", "waiting"),
+) -> list[QueueItem]:
+    """Items still to decide, the ones that move the most SDE and delegates first."""
+    query = select(ReviewItemRow).where(
+        col(ReviewItemRow.election_id) == election_id, col(ReviewItemRow.status).in_(list(statuses))
+    )
+    if county:
+        query = query.where(col(ReviewItemRow.county) == county)
+    if kind:
+        query = query.where(col(ReviewItemRow.kind) == kind)
+    query = query.order_by(
+        col(ReviewItemRow.effect_sde).desc(),
+        col(ReviewItemRow.effect_delegates).desc(),
+        col(ReviewItemRow.id),
+    )
+    with Session(engine) as session:
+        return [_queue_item(r) for r in session.execute(query).scalars()]
+
+
+def _queue_item(row: ReviewItemRow) -> QueueItem:
+    return QueueItem(
+        id=row.id or 0,
+        precinct_id=row.precinct_id,
+        county=row.county,
+        kind=row.kind,
+        fields=json.loads(row.fields_json),
+        details=json.loads(row.details_json),
+        effect_delegates=row.effect_delegates,
+        effect_sde=row.effect_sde,
+        status=row.status,
+        claimed_by=row.claimed_by,
+    )
+
+
+def claim(
+    engine: Engine, item_id: int, reviewer: str, now: datetime, ttl: timedelta = CLAIM_TTL
+) -> QueueItem:
+    """Hold an item for `ttl`; refused while another reviewer's claim is live."""
+    with session_scope(engine) as session:
+        result = session.execute(
+            update(ReviewItemRow)
+            .where(
+                col(ReviewItemRow.id) == item_id,
+                col(ReviewItemRow.status).in_(["open", "waiting"]),
+                or_(
+                    col(ReviewItemRow.claimed_by).is_(None),
+                    col(ReviewItemRow.claimed_by) == reviewer,
+                    col(ReviewItemRow.claim_expires_at) < now,
+                ),
+            )
+            .values(claimed_by=reviewer, claim_expires_at=now + ttl)
+        )
+        taken = cast(CursorResult[Any], result).rowcount
+        row = session.get(ReviewItemRow, item_id)
+        if row is None:
+            raise NotFoundError(f"no review item {item_id}: see `canvass queue`")
+        if not taken:
+            if row.status not in ("open", "waiting"):
+                raise ConflictError(f"item {item_id} is {row.status}: nothing to claim")
+            raise ConflictError(
+                f"item {item_id} is held by {row.claimed_by} until "
+                f"{row.claim_expires_at:%H:%M} UTC: take another item"
+            )
+        append(session, reviewer, "item.claimed", f"item/{item_id}", {})
+        return _queue_item(row)
