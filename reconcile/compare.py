@@ -1,0 +1,323 @@
+"""Paper against the electronic reports, field by field, for one precinct.
+
+Pure: takes the reading in force (the paper), each source's report in force, the
+decisions people have made on paper values, and the election; returns what was cleared
+and every discrepancy with its kind and effect. Never imports storage, web or CLI.
+
+A field is cleared automatically only when the image supports the reported value with a
+probability of at least `clear_threshold` against every alternative (`ocr.verify`);
+otherwise it is a discrepancy:
+- `mismatch`: the paper clearly says something else;
+- `unreadable`: the paper cannot settle it (unreadable, uncertain, or weak support);
+- `sources_disagree`: the electronic sources give different values for the field;
+- `missing_paper` / `missing_report`: one side has nothing for the precinct;
+- `precinct_conflict`: the sheet's QR code names another precinct than the uploader did;
+- `math_finding`: the worksheet's own math departs from the rules (acknowledged, never fixed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from canvass.model import Election, FieldReading, SheetReading, Tally
+from ocr.verify import support_for
+from reconcile.caucus_math import MathResult, compute_for_election, precinct_info
+
+Kind = Literal[
+    "mismatch",
+    "unreadable",
+    "sources_disagree",
+    "missing_paper",
+    "missing_report",
+    "precinct_conflict",
+    "math_finding",
+]
+MEASURES = ("first", "final", "county_delegates")
+DEFAULT_CLEAR_THRESHOLD = 0.999
+
+
+@dataclass(frozen=True)
+class Paper:
+    """The reading in force for a precinct, and who said which precinct it was."""
+
+    photo_id: int
+    reading: SheetReading
+    declared_precinct: str | None = None
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    precinct: str
+    kind: Kind
+    fields: tuple[str, ...]
+    message: str
+    details: dict[str, Any]
+    effect_delegates: int = 0
+    effect_sde: Decimal = Decimal(0)
+
+    @property
+    def key(self) -> str:
+        """Same inputs, same key: re-running keeps the decisions already made."""
+        ident = [self.precinct, self.kind, list(self.fields), self.message, self.details]
+        text = json.dumps(ident, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PrecinctResult:
+    precinct: str
+    cleared: tuple[str, ...]
+    discrepancies: tuple[Discrepancy, ...]
+    paper_tally: Tally | None
+    math: MathResult | None
+
+
+@dataclass
+class _Work:
+    election: Election
+    precinct: str
+    paper: Paper | None
+    reports: Mapping[str, Mapping[str, float]]
+    decided: Mapping[str, int]
+    threshold: float
+    cleared: list[str] = field(default_factory=list)
+    found: list[Discrepancy] = field(default_factory=list)
+
+
+def field_keys(election: Election) -> list[str]:
+    keys = ["attendees", "viability_threshold"]
+    for measure in MEASURES:
+        keys += [f"{measure}.{c}" for c in election.candidates]
+    return keys
+
+
+def reconcile_precinct(
+    election: Election,
+    precinct: str,
+    paper: Paper | None,
+    reports: Mapping[str, Mapping[str, float]],
+    decided: Mapping[str, int] | None = None,
+    clear_threshold: float = DEFAULT_CLEAR_THRESHOLD,
+) -> PrecinctResult:
+    """Everything a reviewer must see about one precinct, and what needs no one."""
+    work = _Work(election, precinct, paper, reports, decided or {}, clear_threshold)
+    if paper is None:
+        work.found.append(_missing(work, "missing_paper", "no readable worksheet photo yet"))
+    if not reports:
+        work.found.append(_missing(work, "missing_report", "no electronic report from any source"))
+    if paper is not None and paper.declared_precinct not in (None, precinct):
+        work.found.append(_conflict(work, paper))
+    if paper is not None and reports:
+        for key in field_keys(election):
+            _compare_field(work, key, _reported(work, key))
+    tally = paper_tally(work) if paper is not None else None
+    math = compute_for_election(tally, election) if tally is not None else None
+    if math is not None and _complete(work):
+        work.found += [
+            _finding(work, math, f.code.value, f.candidate, f.message) for f in math.findings
+        ]
+    found = [_with_effect(work, d, tally) for d in work.found]
+    return PrecinctResult(precinct, tuple(work.cleared), tuple(found), tally, math)
+
+
+def _reported(work: _Work, key: str) -> dict[str, int]:
+    """Each source's value for `key`; a measure a source reports at all counts its
+    unlisted candidates as 0; reported SDE is turned into county delegates."""
+    measure, _, candidate = key.partition(".")
+    values: dict[str, int] = {}
+    for source, fields in work.reports.items():
+        if key in fields:
+            values[source] = int(fields[key])
+        elif candidate and any(k.startswith(measure + ".") for k in fields):
+            values[source] = 0
+        elif measure == "county_delegates" and f"sde.{candidate}" in fields:
+            converted = _sde_to_delegates(work, fields[f"sde.{candidate}"])
+            if converted is not None:
+                values[source] = converted
+    return values
+
+
+def _sde_to_delegates(work: _Work, sde: float) -> int | None:
+    info = precinct_info(work.election, work.precinct)
+    if info is None or info.sde_weight is None or not info.delegates_to_elect:
+        return None
+    per_delegate = info.sde_weight / info.delegates_to_elect
+    delegates = Decimal(repr(sde)) / per_delegate
+    nearest = int(delegates.to_integral_value())
+    return nearest if abs(delegates - nearest) < Decimal("0.01") else -1
+
+
+def _compare_field(work: _Work, key: str, reported: dict[str, int]) -> None:
+    if not reported:
+        return
+    assert work.paper is not None
+    reading = work.paper.reading.fields.get(key)
+    details = _paper_details(reading, reported)
+    if len(set(reported.values())) > 1:
+        work.found.append(
+            Discrepancy(
+                work.precinct,
+                "sources_disagree",
+                (key,),
+                f"{key}: sources disagree ({_list(reported)})",
+                details,
+            )
+        )
+        return
+    value = next(iter(reported.values()))
+    support = support_for(reading, value).probability if reading else 0.0
+    details["support"] = round(support, 6)
+    if support >= work.threshold or work.decided.get(key) == value:
+        work.cleared.append(key)
+        return
+    if reading is not None and reading.status in ("ok", "blank") and _paper_value(reading) != value:
+        message = f"{key}: paper says {_paper_value(reading)}, reported {_list(reported)}"
+        work.found.append(Discrepancy(work.precinct, "mismatch", (key,), message, details))
+        return
+    message = f"{key}: the paper cannot confirm {_list(reported)}; key it from the crop"
+    work.found.append(Discrepancy(work.precinct, "unreadable", (key,), message, details))
+
+
+def _paper_details(reading: FieldReading | None, reported: dict[str, int]) -> dict[str, Any]:
+    return {
+        "paper": None if reading is None else _paper_value(reading),
+        "paper_status": "absent" if reading is None else reading.status,
+        "confidence": None if reading is None else round(reading.confidence, 4),
+        "reported": dict(sorted(reported.items())),
+    }
+
+
+def _paper_value(reading: FieldReading) -> int | None:
+    return 0 if reading.status == "blank" else reading.value
+
+
+def _list(reported: Mapping[str, int]) -> str:
+    return ", ".join(f"{s} {v}" for s, v in sorted(reported.items()))
+
+
+def _missing(work: _Work, kind: Kind, message: str) -> Discrepancy:
+    return Discrepancy(work.precinct, kind, (), f"{work.precinct}: {message}", {})
+
+
+def _conflict(work: _Work, paper: Paper) -> Discrepancy:
+    message = (
+        f"the sheet's QR code says {work.precinct} but the uploader said "
+        f"{paper.declared_precinct}: check which precinct this photo is"
+    )
+    return Discrepancy(work.precinct, "precinct_conflict", (), message, {"photo": paper.photo_id})
+
+
+def _finding(
+    work: _Work, math: MathResult, code: str, candidate: str | None, message: str
+) -> Discrepancy:
+    fields = (f"county_delegates.{candidate}",) if candidate else ()
+    return Discrepancy(work.precinct, "math_finding", fields, f"{code}: {message}", {"code": code})
+
+
+def paper_tally(work: _Work) -> Tally:
+    """The paper's numbers as best known: a person's decision, else the machine reading
+    (blank = 0), else (unreadable) the verified report, else 0."""
+    assert work.paper is not None
+    values = {key: _best_value(work, key) for key in field_keys(work.election)}
+    by_measure: dict[str, dict[str, int]] = {m: {} for m in MEASURES}
+    for key, value in values.items():
+        measure, _, candidate = key.partition(".")
+        if candidate and value:
+            by_measure[measure][candidate] = value
+    winners = tuple(
+        c for c in work.election.candidates if _reading_value(work, f"coin_toss.{c}") == 1
+    )
+    return Tally(
+        precinct=work.precinct,
+        attendees=values["attendees"],
+        viability_threshold=values["viability_threshold"] or None,
+        first=by_measure["first"],
+        final=by_measure["final"],
+        county_delegates=by_measure["county_delegates"],
+        coin_toss_winners=winners,
+    )
+
+
+def _complete(work: _Work) -> bool:
+    """Every number of the paper is known (read, decided or verified): only then are its
+    math findings meaningful; until then the unreadable items come first."""
+    return all(
+        key in work.decided or key in work.cleared or _reading_value(work, key) is not None
+        for key in field_keys(work.election)
+        if work.paper is not None and key in work.paper.reading.fields
+    )
+
+
+def _best_value(work: _Work, key: str) -> int:
+    if key in work.decided:
+        return work.decided[key]
+    value = _reading_value(work, key)
+    if value is not None:
+        return value
+    reported = set(_reported(work, key).values())
+    return reported.pop() if len(reported) == 1 and key in work.cleared else 0
+
+
+def _reading_value(work: _Work, key: str) -> int | None:
+    assert work.paper is not None
+    reading = work.paper.reading.fields.get(key)
+    if reading is None or reading.status in ("unreadable", "uncertain"):
+        return None
+    return _paper_value(reading)
+
+
+def _with_effect(work: _Work, d: Discrepancy, tally: Tally | None) -> Discrepancy:
+    """How many county delegates and how much SDE the discrepancy could move."""
+    delegates, sde = _effect(work, d, tally)
+    return Discrepancy(d.precinct, d.kind, d.fields, d.message, d.details, delegates, sde)
+
+
+def _effect(work: _Work, d: Discrepancy, tally: Tally | None) -> tuple[int, Decimal]:
+    info = precinct_info(work.election, work.precinct)
+    per_delegate = Decimal(0)
+    if info and info.sde_weight is not None and info.delegates_to_elect:
+        per_delegate = info.sde_weight / info.delegates_to_elect
+    whole = (info.delegates_to_elect or 0) if info else 0
+    if d.kind in ("missing_paper", "missing_report", "precinct_conflict") or tally is None:
+        return whole, per_delegate * whole
+    base = compute_for_election(tally, work.election)
+    if d.kind == "math_finding":
+        moved = _delegate_moves(base.allocation.delegates, tally.county_delegates or {})
+        return moved, per_delegate * moved
+    worst = (0, Decimal(0))
+    for value in d.details.get("reported", {}).values():
+        moved = _moved_by(work, d.fields[0], value, d.details.get("paper"), tally, base)
+        worst = max(worst, (moved, per_delegate * moved))
+    return worst
+
+
+def _moved_by(
+    work: _Work, key: str, value: int, paper: int | None, tally: Tally, base: MathResult
+) -> int:
+    """Delegates that would change hands if the report's `value` were right for `key`."""
+    if key.startswith("county_delegates."):
+        return abs((paper or 0) - value)
+    other = compute_for_election(_tally_with(tally, key, value), work.election)
+    return _delegate_moves(base.allocation.delegates, other.allocation.delegates)
+
+
+def _delegate_moves(a: Mapping[str, int], b: Mapping[str, int]) -> int:
+    """Delegates that change hands between two allocations."""
+    names = set(a) | set(b)
+    gained = sum(max(0, b.get(c, 0) - a.get(c, 0)) for c in names)
+    lost = sum(max(0, a.get(c, 0) - b.get(c, 0)) for c in names)
+    return max(gained, lost)
+
+
+def _tally_with(tally: Tally, key: str, value: int) -> Tally:
+    measure, _, candidate = key.partition(".")
+    if not candidate:
+        return tally.model_copy(update={key: value})
+    current = dict(getattr(tally, measure) or {})
+    current[candidate] = value
+    return tally.model_copy(update={measure: current})

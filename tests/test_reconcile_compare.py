@@ -1,0 +1,145 @@
+"""Paper against reports for one precinct, with readings built from certified 2020 numbers."""
+
+from __future__ import annotations
+
+from canvass.elections.iowa2020 import build_iowa2020
+from canvass.elections.iowa2020_results import load_certified
+from canvass.model import FieldReading, SheetReading, Tally
+from canvass.settings import REPO_ROOT
+from reconcile.compare import Paper, field_keys, reconcile_precinct
+
+DATA = REPO_ROOT / "fixtures" / "iowa2020"
+IOWA = build_iowa2020(DATA)
+CERTIFIED = {u.tally.precinct: u for u in load_certified(DATA, IOWA)}
+
+
+def confident_field(value: int, boxes: int, sure: float = 0.99999) -> FieldReading:
+    """A field read with near certainty: right-aligned digits, leading boxes blank."""
+    text = str(value).rjust(boxes) if value else " " * boxes
+    probs = []
+    for ch in text:
+        index = 0 if ch == " " else int(ch) + 1
+        probs.append(tuple(sure if k == index else (1 - sure) / 10 for k in range(11)))
+    status = "blank" if value == 0 else "ok"
+    return FieldReading(value=value or None, confidence=sure, status=status, boxes=tuple(probs))
+
+
+def reading_of(tally: Tally, **override: FieldReading) -> SheetReading:
+    fields: dict[str, FieldReading] = {}
+    for key in field_keys(IOWA):
+        measure, _, candidate = key.partition(".")
+        if key == "viability_threshold":
+            continue
+        value = (
+            getattr(tally, measure)
+            if not candidate
+            else (getattr(tally, measure) or {}).get(candidate, 0)
+        )
+        fields[key] = confident_field(int(value or 0), 2 if measure == "county_delegates" else 4)
+    fields.update(override)
+    return SheetReading(status="read", precinct=tally.precinct, form="test", fields=fields)
+
+
+def report_of(tally: Tally) -> dict[str, float]:
+    fields: dict[str, float] = {"attendees": tally.attendees}
+    for measure in ("first", "final", "county_delegates"):
+        for candidate, value in (getattr(tally, measure) or {}).items():
+            fields[f"{measure}.{candidate}"] = value
+    return fields
+
+
+PRECINCT = "BENTON-BG"  # 44 attendees, 9 delegates, five viable groups, a clean sheet
+TALLY = CERTIFIED[PRECINCT].tally
+
+
+def test_matching_paper_and_report_clear_every_field() -> None:
+    paper = Paper(1, reading_of(TALLY), PRECINCT)
+    result = reconcile_precinct(IOWA, PRECINCT, paper, {"app": report_of(TALLY)})
+    assert result.discrepancies == ()
+    assert len(result.cleared) == 1 + 3 * len(IOWA.candidates)
+
+
+def test_a_transposed_count_is_a_mismatch_with_its_effect() -> None:
+    report = report_of(TALLY) | {"final.Sanders": 21}  # paper 12
+    result = reconcile_precinct(IOWA, PRECINCT, Paper(1, reading_of(TALLY)), {"app": report})
+    [d] = [d for d in result.discrepancies if d.kind == "mismatch"]
+    assert d.fields == ("final.Sanders",)
+    assert d.details["paper"] == 12 and d.details["reported"] == {"app": 21}
+    assert "paper says 12" in d.message
+    assert d.effect_delegates > 0 and d.effect_sde > 0
+
+
+def test_swapped_columns_give_two_mismatches() -> None:
+    first = TALLY.first
+    assert first["Biden"] != first["Klobuchar"]
+    report = report_of(TALLY) | {
+        "first.Biden": first["Klobuchar"],
+        "first.Klobuchar": first["Biden"],
+    }
+    result = reconcile_precinct(IOWA, PRECINCT, Paper(1, reading_of(TALLY)), {"app": report})
+    assert sorted(d.fields[0] for d in result.discrepancies) == ["first.Biden", "first.Klobuchar"]
+
+
+def test_an_unreadable_field_goes_to_review_and_holds_back_findings() -> None:
+    blurred = FieldReading(value=None, confidence=0.3, status="unreadable", boxes=())
+    paper = Paper(1, reading_of(TALLY, **{"final.Warren": blurred}))
+    result = reconcile_precinct(IOWA, PRECINCT, paper, {"app": report_of(TALLY)})
+    assert [(d.kind, d.fields) for d in result.discrepancies] == [("unreadable", ("final.Warren",))]
+    decided = reconcile_precinct(
+        IOWA, PRECINCT, paper, {"app": report_of(TALLY)}, decided={"final.Warren": 7}
+    )
+    assert "final.Warren" in decided.cleared
+
+
+def test_sources_that_disagree() -> None:
+    app, hotline = report_of(TALLY), report_of(TALLY) | {"final.Biden": 8}
+    result = reconcile_precinct(
+        IOWA, PRECINCT, Paper(1, reading_of(TALLY)), {"app": app, "hotline": hotline}
+    )
+    [d] = result.discrepancies
+    assert d.kind == "sources_disagree" and d.details["reported"] == {"app": 7, "hotline": 8}
+
+
+def test_missing_sides_and_precinct_conflict() -> None:
+    nothing = reconcile_precinct(IOWA, PRECINCT, None, {"app": report_of(TALLY)})
+    assert [d.kind for d in nothing.discrepancies] == ["missing_paper"]
+    assert nothing.discrepancies[0].effect_delegates == 9
+    no_report = reconcile_precinct(IOWA, PRECINCT, Paper(1, reading_of(TALLY)), {})
+    assert [d.kind for d in no_report.discrepancies] == ["missing_report"]
+    conflict = reconcile_precinct(
+        IOWA, PRECINCT, Paper(1, reading_of(TALLY), "BENTON-BN"), {"app": report_of(TALLY)}
+    )
+    assert [d.kind for d in conflict.discrepancies] == ["precinct_conflict"]
+
+
+def test_reported_sde_is_compared_as_county_delegates() -> None:
+    sde = CERTIFIED[PRECINCT].sde
+    report = {k: v for k, v in report_of(TALLY).items() if not k.startswith("county_delegates")}
+    good = report | {f"sde.{c}": v for c, v in sde.items()}
+    result = reconcile_precinct(IOWA, PRECINCT, Paper(1, reading_of(TALLY)), {"published": good})
+    assert result.discrepancies == ()
+    bad = good | {"sde.Sanders": sde["Sanders"] * 2}
+    result = reconcile_precinct(IOWA, PRECINCT, Paper(1, reading_of(TALLY)), {"published": bad})
+    assert [d.fields for d in result.discrepancies] == [("county_delegates.Sanders",)]
+
+
+def test_worksheet_math_findings_attach_to_the_precinct() -> None:
+    wrong = TALLY.model_copy(
+        update={"county_delegates": dict(TALLY.county_delegates or {}) | {"Biden": 3}}
+    )
+    result = reconcile_precinct(
+        IOWA, PRECINCT, Paper(1, reading_of(wrong)), {"app": report_of(wrong)}
+    )
+    codes = {d.details["code"] for d in result.discrepancies if d.kind == "math_finding"}
+    assert "DELEGATE_TOTAL_MISMATCH" in codes
+
+
+def test_keys_are_stable_for_the_same_inputs() -> None:
+    report = report_of(TALLY) | {"final.Sanders": 21}
+    first = reconcile_precinct(IOWA, PRECINCT, Paper(1, reading_of(TALLY)), {"app": report})
+    again = reconcile_precinct(IOWA, PRECINCT, Paper(1, reading_of(TALLY)), {"app": report})
+    assert [d.key for d in first.discrepancies] == [d.key for d in again.discrepancies]
+    changed = reconcile_precinct(
+        IOWA, PRECINCT, Paper(1, reading_of(TALLY)), {"app": report | {"final.Sanders": 22}}
+    )
+    assert {d.key for d in changed.discrepancies} != {d.key for d in first.discrepancies}
