@@ -36,7 +36,9 @@ def build_app() -> typer.Typer:
 
 def _register_stages(app: typer.Typer) -> None:
     """Commands of the pipeline stages; each module adds its own commands."""
-    from canvass.cli import audit_cmd, demo, ingest_cmd, math_cmd
+    from canvass.cli import audit_cmd, certify_cmd, demo, ingest_cmd, math_cmd, review_cmd
+    from canvass.cli.synth_cmd import synth_app
+    from canvass.cli.worksheet_cmd import worksheet_app
 
     app.command("demo")(demo.demo)
     app.command("math")(math_cmd.math)
@@ -47,9 +49,17 @@ def _register_stages(app: typer.Typer) -> None:
     )
     reports_app.command("import")(ingest_cmd.import_reports)
     app.add_typer(reports_app, name="reports")
+    app.command("reconcile")(review_cmd.reconcile)
+    app.command("queue")(review_cmd.show_queue)
+    app.command("resolve")(review_cmd.resolve)
+    app.command("certify")(certify_cmd.certify)
+    app.command("reopen")(certify_cmd.reopen_scope)
+    app.command("results")(certify_cmd.results)
     audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
     audit_app.command("verify")(audit_cmd.verify)
     app.add_typer(audit_app, name="audit")
+    app.add_typer(worksheet_app, name="worksheet")
+    app.add_typer(synth_app, name="synth")
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ Satellites are `SAT-CD1-01` ... numbered in name order within their group.
 from __future__ import annotations
 
 import csv
+import html
 import re
 import statistics
 from collections import defaultdict
@@ -49,6 +50,24 @@ SATELLITE_GROUP_CODES = {
 }
 
 
+# Nine pairs of rows in precinct_county_delegates.csv pair a precinct's long name (the key
+# of the results file) with its neighbour's short code; the short code, delegates and SDE
+# agree with the IDP's own short-code file, so the long names are swapped back here
+# (Johnson's UH is University Heights, UN Union Township). With the swap, 18 precincts stop
+# showing delegate totals that do not match their allotment (tests/test_certified_2020.py).
+SWAPPED_NAMES = (
+    ("Black Hawk", "DK00", "DM00"),
+    ("Black Hawk", "EO00", "G000"),
+    ("Guthrie", "7", "8"),
+    ("Johnson", "UH", "UN"),
+    ("Johnson", "WL", "WS"),
+    ("Story", "25", "26"),
+    ("Story", "37", "39"),
+    ("Woodbury", "22", "23"),
+    ("Wright", "BIG_6", "RURALEG"),
+)
+
+
 def slug(text: str) -> str:
     """Upper-case `text`, turning each run of other characters into one hyphen."""
     return re.sub(r"[^A-Z0-9]+", "-", text.upper()).strip("-")
@@ -80,7 +99,7 @@ def build_iowa2020(data_dir: Path) -> Election:
 def _precincts_and_counties(path: Path) -> tuple[list[Precinct], list[County]]:
     precincts: list[Precinct] = []
     ratios: dict[str, float] = {}
-    for row in _read_csv(path):
+    for row in _corrected(list(_read_csv(path))):
         delegates = int(row["County Delegates"])
         if delegates == 0 and not row["Precinct"]:
             # Three Lee county codes elect no delegates and held no caucus: not a unit.
@@ -93,7 +112,7 @@ def _precincts_and_counties(path: Path) -> tuple[list[Precinct], list[County]]:
             Precinct(
                 id=precinct_id(county, row["Precinct Short Name"]),
                 county=county,
-                name=row["Precinct"],
+                name=html.unescape(row["Precinct"]),
                 short_code=row["Precinct Short Name"],
                 delegates_to_elect=delegates,
                 sde_weight=sde,
@@ -101,6 +120,15 @@ def _precincts_and_counties(path: Path) -> tuple[list[Precinct], list[County]]:
         )
     counties = [County(name=n, state_delegate_ratio=r) for n, r in sorted(ratios.items())]
     return precincts, counties
+
+
+def _corrected(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The rows with the long names of SWAPPED_NAMES put back on their own short codes."""
+    index = {(r["County"], r["Precinct Short Name"]): r for r in rows}
+    for county, a, b in SWAPPED_NAMES:
+        row_a, row_b = index[(county, a)], index[(county, b)]
+        row_a["Precinct"], row_b["Precinct"] = row_b["Precinct"], row_a["Precinct"]
+    return rows
 
 
 def _satellites(results: Path) -> tuple[list[Precinct], list[County]]:
@@ -130,7 +158,12 @@ def _satellites(results: Path) -> tuple[list[Precinct], list[County]]:
         )
         for number, name in enumerate(names, start=1):
             satellites.append(
-                Precinct(id=f"SAT-{code}-{number:02d}", county=group, name=name, satellite=True)
+                Precinct(
+                    id=f"SAT-{code}-{number:02d}",
+                    county=group,
+                    name=html.unescape(name),
+                    satellite=True,
+                )
             )
     return satellites, groups
 

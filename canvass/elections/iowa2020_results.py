@@ -11,6 +11,7 @@ Attendees are not published: the first-alignment total stands in for them.
 from __future__ import annotations
 
 import csv
+import html
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,7 @@ def load_certified(data_dir: Path, election: Election) -> list[CertifiedUnit]:
     numbers: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     with (data_dir / RESULTS_FILE).open(newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            unit = by_name.get((row["county"], row["precinct"]))
+            unit = by_name.get((row["county"], html.unescape(row["precinct"])))
             if unit is None:
                 continue  # county total rows
             numbers[unit.id][row["measure"]][row["candidate"]] = float(row["value"])

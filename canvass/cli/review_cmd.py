@@ -1,0 +1,106 @@
+"""`canvass reconcile`, `canvass queue`, `canvass resolve`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from canvass.cli.common import emit_json, open_database, progress_bar, settings_of, stderr_console
+from canvass.errors import InputError
+from canvass.pipeline import reconcile_election
+from canvass.store.decide import decide
+from canvass.store.elections import load_election
+from canvass.store.review import ACTIONS, claim, queue
+from canvass.store.types import utcnow
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")]
+
+
+def reconcile(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Compare the paper with every electronic source and fill the review queue."""
+    engine = open_database(settings_of(ctx))
+    election = load_election(engine)
+    with progress_bar("reconciling", quiet=as_json) as progress:
+        summary = reconcile_election(engine, election, utcnow(), progress=progress)
+    if as_json:
+        emit_json(summary.as_json())
+        return
+    stderr_console().print(
+        f"{summary.precincts} precincts compared: {summary.cleared} cleared, "
+        f"{summary.in_review} waiting for review ({summary.fields_cleared} fields cleared "
+        f"automatically, {summary.items_created} new items)"
+    )
+
+
+def show_queue(
+    ctx: typer.Context,
+    county: Annotated[str | None, typer.Option(help="Only this county.")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Only this kind (mismatch, unreadable...).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The open review items, those that move the most SDE first."""
+    engine = open_database(settings_of(ctx))
+    items = queue(engine, load_election(engine).id, county, kind)
+    if as_json:
+        emit_json([i.as_json() for i in items])
+        return
+    table = Table(
+        "id",
+        "precinct",
+        "kind",
+        "fields",
+        "SDE",
+        "CDs",
+        "status",
+        "what",
+        title=f"{len(items)} open",
+    )
+    for i in items:
+        table.add_row(
+            str(i.id),
+            i.precinct_id,
+            i.kind,
+            ", ".join(i.fields),
+            f"{i.effect_sde:.4f}",
+            str(i.effect_delegates),
+            i.status,
+            str(i.details.get("message", "")),
+        )
+    Console().print(table)
+
+
+def resolve(
+    ctx: typer.Context,
+    item: Annotated[int, typer.Argument(help="The item id (see `canvass queue`).")],
+    reviewer: Annotated[str, typer.Option("--reviewer", help="Your name.")],
+    decision: Annotated[
+        str | None, typer.Option(help=f"One of: {', '.join(ACTIONS)}. Omit to only claim.")
+    ] = None,
+    value: Annotated[int | None, typer.Option(help="What the paper says (paper_says).")] = None,
+    reason: Annotated[str, typer.Option(help="Why: required with a decision.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Claim an item and, with --decision, decide it (a reason is required)."""
+    if not reviewer.strip():
+        raise InputError("say who you are (--reviewer NAME)")
+    engine = open_database(settings_of(ctx))
+    now = utcnow()
+    held = claim(engine, item, reviewer, now)
+    if decision is None:
+        result = {
+            "id": held.id,
+            "status": "claimed",
+            "message": f"item {item} is yours for 15 minutes",
+        }
+    else:
+        outcome = decide(engine, item, reviewer, decision, reason, now, value)
+        result = {"id": outcome.item_id, "status": outcome.status, "message": outcome.message}
+    if as_json:
+        emit_json(result)
+    else:
+        stderr_console().print(result["message"])
