@@ -17,6 +17,8 @@ from canvass.store.review import ACTIONS, DOUBLE_ENTRY_KINDS, frozen_counties
 from canvass.store.tables import DecisionRow, ReviewItemRow
 
 WAITING_ACTIONS = ("request_photo", "escalate")
+ACKNOWLEDGED_KINDS = ("math_finding", "missing_report")
+ACKNOWLEDGED_KINDS = ("math_finding", "missing_report")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ def decide(
     _check_request(action, reason, value)
     with session_scope(engine) as session:
         row = _held_item(session, item_id, reviewer, now)
+        if action == "confirm_reported" and value is None:
+            value = _single_reported(row)
         if row.kind in DOUBLE_ENTRY_KINDS and action == "paper_says":
             outcome = _blind_entry(session, row, reviewer, value, reason, now)
         else:
@@ -67,6 +71,15 @@ def _check_request(action: str, reason: str, value: int | None) -> None:
         raise InputError("say what the paper shows (--value N, a count of 0 or more)")
 
 
+def _single_reported(row: ReviewItemRow) -> int | None:
+    """The value `confirm_reported` confirms: the one all sources report (None for items
+    without a field value, such as a missing photo)."""
+    reported = set(json.loads(row.details_json).get("reported", {}).values())
+    if len(reported) > 1:
+        raise InputError("the sources disagree: say which value the paper supports (--value N)")
+    return reported.pop() if reported else None
+
+
 def _held_item(session: Session, item_id: int, reviewer: str, now: datetime) -> ReviewItemRow:
     row = session.get(ReviewItemRow, item_id)
     if row is None:
@@ -92,9 +105,9 @@ def _single_decision(
     reason: str,
     now: datetime,
 ) -> DecisionOutcome:
-    if action == "acknowledge" and row.kind != "math_finding":
+    if action == "acknowledge" and row.kind not in ACKNOWLEDGED_KINDS:
         raise InputError(
-            "only worksheet math findings are acknowledged; decide what the paper says"
+            "only math findings and missing reports are acknowledged; decide what the paper says"
         )
     if row.kind == "math_finding" and action not in ("acknowledge", "escalate"):
         raise InputError("a worksheet math finding is never fixed: acknowledge it (or escalate)")
@@ -166,6 +179,31 @@ def _decision(
         final=final,
         at=now,
     )
+
+
+def decided_values(engine: Engine, election_id: str) -> dict[str, dict[str, int]]:
+    """Per precinct, the paper values people have settled: field -> value, from final
+    `paper_says` and `confirm_reported` decisions on single-field items (latest wins)."""
+    query = (
+        select(
+            col(ReviewItemRow.precinct_id), col(ReviewItemRow.fields_json), col(DecisionRow.value)
+        )
+        .join(DecisionRow, col(DecisionRow.item_id) == col(ReviewItemRow.id))
+        .where(
+            col(ReviewItemRow.election_id) == election_id,
+            col(DecisionRow.final).is_(True),
+            col(DecisionRow.action).in_(["paper_says", "confirm_reported"]),
+            col(DecisionRow.value).is_not(None),
+        )
+        .order_by(col(DecisionRow.id))
+    )
+    decided: dict[str, dict[str, int]] = {}
+    with Session(engine) as session:
+        for precinct, fields_json, value in session.execute(query):
+            fields = json.loads(fields_json)
+            if len(fields) == 1 and value is not None:
+                decided.setdefault(precinct, {})[fields[0]] = int(value)
+    return decided
 
 
 def decisions_for(engine: Engine, item_id: int) -> list[DecisionRow]:

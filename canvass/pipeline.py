@@ -1,0 +1,95 @@
+"""The application's stories, told with the stages: each function loads typed values
+through the storage adapters, hands them to a pure stage, and stores what comes back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from canvass.model import Election
+from canvass.store.decide import decided_values
+from canvass.store.intake import reports_in_force
+from canvass.store.readings import readings_in_force
+from canvass.store.review import NewItem, queue, sync_items
+from reconcile.compare import DEFAULT_CLEAR_THRESHOLD, Discrepancy, Paper, reconcile_precinct
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ReconcileSummary:
+    precincts: int
+    cleared: int
+    in_review: int
+    fields_cleared: int
+    items_created: int
+
+    def as_json(self) -> dict[str, int]:
+        return {
+            "precincts": self.precincts,
+            "cleared": self.cleared,
+            "in_review": self.in_review,
+            "fields_cleared": self.fields_cleared,
+            "items_created": self.items_created,
+        }
+
+
+def reconcile_election(
+    engine: Engine,
+    election: Election,
+    now: datetime,
+    clear_threshold: float = DEFAULT_CLEAR_THRESHOLD,
+    progress: ProgressCallback | None = None,
+) -> ReconcileSummary:
+    """Compare the paper in force with every source for every precinct that has either,
+    and bring the review queue up to date (idempotent; earlier decisions are kept)."""
+    papers = readings_in_force(engine, election.id)
+    reports: dict[str, dict[str, dict[str, float]]] = {}
+    for (precinct, source), fields in reports_in_force(engine, election.id).items():
+        reports.setdefault(precinct, {})[source] = fields
+    decided = decided_values(engine, election.id)
+    touched = [p.id for p in election.precincts if p.id in papers or p.id in reports]
+    items: list[NewItem] = []
+    fields_cleared = 0
+    for done, precinct in enumerate(touched, start=1):
+        stored = papers.get(precinct)
+        paper = Paper(stored.photo_id, stored.reading, stored.declared_precinct) if stored else None
+        result = reconcile_precinct(
+            election,
+            precinct,
+            paper,
+            reports.get(precinct, {}),
+            decided.get(precinct),
+            clear_threshold,
+        )
+        fields_cleared += len(result.cleared)
+        county = election.precinct_by_id[precinct].county
+        items += [_new_item(d, county) for d in result.discrepancies]
+        if progress:
+            progress(done, len(touched))
+    synced = sync_items(engine, election.id, touched, items, now)
+    waiting = {i.precinct_id for i in queue(engine, election.id)}
+    return ReconcileSummary(
+        precincts=len(touched),
+        cleared=sum(1 for p in touched if p not in waiting),
+        in_review=len(waiting & set(touched)),
+        fields_cleared=fields_cleared,
+        items_created=synced.created,
+    )
+
+
+def _new_item(d: Discrepancy, county: str) -> NewItem:
+    details = dict(d.details) | {"message": d.message}
+    return NewItem(
+        key=d.key,
+        precinct_id=d.precinct,
+        county=county,
+        kind=d.kind,
+        fields=list(d.fields),
+        details=details,
+        effect_delegates=d.effect_delegates,
+        effect_sde=float(d.effect_sde),
+    )

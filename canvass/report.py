@@ -1,0 +1,131 @@
+"""The certification report: readable HTML, and the same content as PDF."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from fpdf import FPDF
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from canvass.store.tables import DecisionRow, ReviewItemRow
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    id: int
+    precinct: str
+    kind: str
+    message: str
+    decision: str
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    election: str
+    scope: str
+    certifier: str
+    role: str
+    at: str
+    manifest: str
+    audit_head: str
+    precincts: int
+    totals: list[tuple[str, tuple[int, int, int, Decimal]]]
+    items: list[ReportItem]
+
+
+def resolved_items(engine: Engine, election_id: str, scope: str) -> list[ReportItem]:
+    """Every item of the scope that was resolved, with its final decision."""
+    query = select(ReviewItemRow).where(
+        col(ReviewItemRow.election_id) == election_id, col(ReviewItemRow.status) == "resolved"
+    )
+    if scope != "STATE":
+        query = query.where(col(ReviewItemRow.county) == scope)
+    items: list[ReportItem] = []
+    with Session(engine) as session:
+        for row in session.execute(query.order_by(col(ReviewItemRow.id))).scalars():
+            final = session.execute(
+                select(DecisionRow)
+                .where(col(DecisionRow.item_id) == row.id, col(DecisionRow.final))
+                .order_by(col(DecisionRow.id).desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            said = (
+                ""
+                if final is None
+                else (
+                    f"{final.action}{'' if final.value is None else f' {final.value}'} by "
+                    f"{final.reviewer}: {final.reason}"
+                )
+            )
+            message = json.loads(row.details_json).get("message", "")
+            items.append(ReportItem(row.id or 0, row.precinct_id, row.kind, message, said))
+    return items
+
+
+def render_html(content: ReportContent) -> str:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"])
+    )
+    return env.get_template("report.html.j2").render(**content.__dict__)
+
+
+def render_pdf(content: ReportContent) -> bytes:
+    pdf = FPDF(format="letter")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, _latin(f"{content.scope}: certified results"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=9)
+    for line in (
+        content.election,
+        f"Certified by {content.certifier} ({content.role}) at {content.at} UTC",
+        f"Evidence manifest SHA-256: {content.manifest}",
+        f"Audit log head: {content.audit_head}",
+        f"Precincts: {content.precincts}",
+    ):
+        pdf.multi_cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
+    _pdf_table(
+        pdf,
+        ["Candidate", "First", "Final", "CDs", "SDE"],
+        [[n, str(t[0]), str(t[1]), str(t[2]), f"{t[3]:.3f}"] for n, t in content.totals],
+    )
+    pdf.set_font("Helvetica", "B", 11)
+    pdf.cell(
+        0,
+        8,
+        f"Discrepancies and how each was resolved ({len(content.items)})",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.set_font("Helvetica", size=8)
+    for i in content.items:
+        pdf.multi_cell(
+            0,
+            4,
+            _latin(f"#{i.id} {i.precinct} {i.kind}: {i.message} -> {i.decision}"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+    return bytes(pdf.output())
+
+
+def _pdf_table(pdf: FPDF, header: list[str], rows: list[list[str]]) -> None:
+    pdf.ln(2)
+    with pdf.table(col_widths=(40, 20, 20, 20, 25), text_align="RIGHT") as table:
+        for values in [header, *rows]:
+            row = table.row()
+            for v in values:
+                row.cell(_latin(v))
+    pdf.ln(2)
+
+
+def _latin(text: str) -> str:
+    """The PDF's core fonts are Latin-1: replace anything else rather than fail."""
+    return text.encode("latin-1", "replace").decode("latin-1")

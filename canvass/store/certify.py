@@ -1,0 +1,209 @@
+"""Certification: what blocks a sign-off, the evidence manifest, sign-off, freeze, reopen.
+
+A county is certified only when every precinct has a paper record in force (or a
+documented exception: a resolved `missing_paper` item), and no review item is open or
+waiting (every discrepancy resolved, every math finding acknowledged). The state is
+certified only when every county is. A certified county is frozen until an administrator
+reopens it with a reason; all of it goes into the audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from canvass.errors import ConflictError, InputError, NotFoundError, RefusedError
+from canvass.model import Election
+from canvass.store.audit import append
+from canvass.store.db import session_scope
+from canvass.store.readings import readings_in_force
+from canvass.store.review import frozen_counties
+from canvass.store.tables import (
+    AuditRow,
+    CertificationRow,
+    DecisionRow,
+    PhotoRow,
+    ReadingRow,
+    ReportRow,
+    ReviewItemRow,
+)
+
+STATE = "STATE"
+
+
+@dataclass(frozen=True)
+class SignOff:
+    scope: str
+    certifier: str
+    role: str
+    manifest_sha256: str
+    audit_head: str
+    certified_at: datetime
+
+
+def documented_exceptions(engine: Engine, election_id: str) -> set[str]:
+    """Precincts whose missing paper a reviewer resolved with a documented reason."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(col(ReviewItemRow.precinct_id)).where(
+                col(ReviewItemRow.election_id) == election_id,
+                col(ReviewItemRow.kind) == "missing_paper",
+                col(ReviewItemRow.status) == "resolved",
+            )
+        ).scalars()
+        return set(rows)
+
+
+def blockers(engine: Engine, election: Election, scope: str) -> list[str]:
+    """Everything that must be done before `scope` (a county or STATE) can be signed off."""
+    if scope == STATE:
+        return _state_blockers(engine, election)
+    precincts = [p.id for p in election.precincts if p.county == scope]
+    if not precincts:
+        raise NotFoundError(f"no county {scope!r} in {election.name}: see `canvass status`")
+    papers = readings_in_force(engine, election.id)
+    excused = documented_exceptions(engine, election.id)
+    missing = [p for p in precincts if p not in papers and p not in excused]
+    problems = [
+        f"{p}: no worksheet photo read (upload one, or document the exception)" for p in missing
+    ]
+    with Session(engine) as session:
+        open_items = session.execute(
+            select(ReviewItemRow).where(
+                col(ReviewItemRow.election_id) == election.id,
+                col(ReviewItemRow.county) == scope,
+                col(ReviewItemRow.status).in_(["open", "waiting"]),
+            )
+        ).scalars()
+        problems += [
+            f"{i.precinct_id}: review item {i.id} ({i.kind}) is {i.status}" for i in open_items
+        ]
+    return problems
+
+
+def _state_blockers(engine: Engine, election: Election) -> list[str]:
+    with Session(engine) as session:
+        frozen = frozen_counties(session, election.id)
+    counties = dict.fromkeys(p.county for p in election.precincts)
+    return [f"{c}: not certified yet" for c in counties if c not in frozen]
+
+
+def evidence_manifest(
+    engine: Engine, election: Election, scope: str, results_sha256: str
+) -> dict[str, Any]:
+    """SHA-256 of every photo, reading, report and decision behind the scope's results."""
+    precincts = {p.id for p in election.precincts if scope == STATE or p.county == scope}
+    with Session(engine) as session:
+        readings = session.execute(
+            select(ReadingRow, col(PhotoRow.sha256))
+            .join(PhotoRow, col(PhotoRow.id) == col(ReadingRow.photo_id))
+            .where(col(ReadingRow.election_id) == election.id)
+            .order_by(col(ReadingRow.id))
+        ).all()
+        reports = (
+            session.execute(
+                select(ReportRow)
+                .where(col(ReportRow.election_id) == election.id)
+                .order_by(col(ReportRow.id))
+            )
+            .scalars()
+            .all()
+        )
+        decisions = session.execute(
+            select(DecisionRow, col(ReviewItemRow.precinct_id))
+            .join(ReviewItemRow, col(ReviewItemRow.id) == col(DecisionRow.item_id))
+            .order_by(col(DecisionRow.id))
+        ).all()
+    return {
+        "election": election.id,
+        "scope": scope,
+        "results_csv_sha256": results_sha256,
+        "photos": sorted({sha for r, sha in readings if r.precinct_id in precincts}),
+        "readings": [_digest(r.reading_json) for r, _ in readings if r.precinct_id in precincts],
+        "reports": [r.fields_sha256 for r in reports if r.precinct_id in precincts],
+        "decisions": [
+            _digest(json.dumps([d.id, d.item_id, d.reviewer, d.action, d.value, d.reason, d.final]))
+            for d, precinct in decisions
+            if precinct in precincts
+        ],
+    }
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def manifest_digest(manifest: dict[str, Any]) -> str:
+    return _digest(json.dumps(manifest, sort_keys=True, separators=(",", ":")))
+
+
+def sign_off(
+    engine: Engine,
+    election: Election,
+    scope: str,
+    certifier: str,
+    role: str,
+    manifest: dict[str, Any],
+    now: datetime,
+) -> SignOff:
+    """Record the sign-off, refused (with the list) while anything blocks it."""
+    if not certifier.strip() or not role.strip():
+        raise InputError("type your name and role (--certifier NAME --role ROLE)")
+    problems = blockers(engine, election, scope)
+    if problems:
+        shown = "; ".join(problems[:5]) + (
+            f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        )
+        raise RefusedError(f"{scope} cannot be certified yet: {shown}")
+    digest = manifest_digest(manifest)
+    with session_scope(engine) as session:
+        if scope in frozen_counties(session, election.id):
+            raise ConflictError(f"{scope} is already certified")
+        append(session, certifier, "certify", f"scope/{scope}", {"role": role, "manifest": digest})
+        session.flush()
+        head = _head(session)
+        session.add(
+            CertificationRow(
+                election_id=election.id,
+                scope=scope,
+                certifier=certifier.strip(),
+                role=role.strip(),
+                manifest_sha256=digest,
+                audit_head=head,
+                certified_at=now,
+            )
+        )
+    return SignOff(scope, certifier.strip(), role.strip(), digest, head, now)
+
+
+def _head(session: Session) -> str:
+    row = session.execute(
+        select(col(AuditRow.hash)).order_by(col(AuditRow.seq).desc()).limit(1)
+    ).scalar_one()
+    return str(row)
+
+
+def reopen(
+    engine: Engine, election: Election, scope: str, admin: str, reason: str, now: datetime
+) -> None:
+    """Unfreeze a certified county (an administrator's act, with a reason, logged)."""
+    if not admin.strip() or not reason.strip():
+        raise InputError("reopening needs an administrator's name and a reason (--admin, --reason)")
+    with session_scope(engine) as session:
+        row = session.execute(
+            select(CertificationRow).where(
+                col(CertificationRow.election_id) == election.id,
+                col(CertificationRow.scope) == scope,
+                col(CertificationRow.reopened_at).is_(None),
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFoundError(f"{scope} is not certified: nothing to reopen")
+        row.reopened_by, row.reopen_reason, row.reopened_at = admin.strip(), reason.strip(), now
+        append(session, admin, "reopen", f"scope/{scope}", {"reason": reason})
