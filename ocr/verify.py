@@ -3,8 +3,11 @@
 The reader keeps, for every digit box, the probabilities of (blank, 0, ..., 9). A number
 is written right-aligned: some blank boxes, then digits. So the probability of a value is
 the sum over the ways to write it (with or without leading zeros; 0 also as all blank),
-and the support is that probability over the probability of every well-formed writing.
+and the support is that probability.
 Boxes are treated as independent, which is what the per-box classifier gives.
+
+Each box's probabilities sum to at most 1; what is missing is the probability that the box
+holds no clean digit at all, and it counts against every value.
 
 The reconciler clears a reported value automatically only when its support is above a
 threshold chosen on calibration photos (see ocr/README or the benchmark), so a wrong
@@ -61,13 +64,24 @@ def well_formed_mass(boxes: Sequence[Sequence[float]]) -> float:
 
 
 def support_for(field: FieldReading, value: int) -> Support:
-    """The posterior support for `value`, and the likeliest other value."""
+    """The support for `value`, and the likeliest other value.
+
+    Each box's probabilities may sum to less than 1: the rest is "not one clean digit"
+    (crossed out, two digits, a scribble), and it counts against every value, as do
+    writings that are no number at all (a gap between digits).
+    """
     boxes = field.boxes
     if not boxes:
         return Support(value, 0.0, None, 0.0)
-    mass = well_formed_mass(boxes) or 1e-300
     best, best_p = _likeliest_other(boxes, value)
-    return Support(value, value_probability(boxes, value) / mass, best, best_p / mass)
+    return Support(value, value_probability(boxes, value), best, best_p)
+
+
+def likeliest_value(boxes: Sequence[Sequence[float]]) -> tuple[int, float]:
+    """The most probable value the boxes show, and its support (0..1)."""
+    value, _ = _likeliest_other(boxes, -1)
+    best = 0 if value is None else value
+    return best, value_probability(boxes, best)
 
 
 def _likeliest_other(boxes: Sequence[Sequence[float]], value: int) -> tuple[int | None, float]:

@@ -83,3 +83,11 @@ def test_supports_of_all_values_sum_to_one(boxes: list[tuple[float, ...]]) -> No
                 p *= b[k]
             brute += p
     assert well_formed_mass(boxes) == pytest.approx(brute, rel=1e-9)
+
+
+def test_mass_on_no_clean_digit_counts_against_every_value() -> None:
+    """A crossed-out box: 0.6 of its probability is "not one digit", 0.4 on a 7."""
+    crossed = (0.0, *(0.4 if d == 7 else 0.0 for d in range(10)))
+    f = field(box(blank=0.999), crossed)
+    support = support_for(f, 7)
+    assert support.probability < 0.5

@@ -36,7 +36,15 @@ def build_app() -> typer.Typer:
 
 def _register_stages(app: typer.Typer) -> None:
     """Commands of the pipeline stages; each module adds its own commands."""
-    from canvass.cli import audit_cmd, certify_cmd, demo, ingest_cmd, math_cmd, review_cmd
+    from canvass.cli import (
+        audit_cmd,
+        certify_cmd,
+        demo,
+        ingest_cmd,
+        math_cmd,
+        read_cmd,
+        review_cmd,
+    )
     from canvass.cli.synth_cmd import synth_app
     from canvass.cli.worksheet_cmd import worksheet_app
 
@@ -44,6 +52,8 @@ def _register_stages(app: typer.Typer) -> None:
     app.command("math")(math_cmd.math)
     app.command("ingest")(ingest_cmd.ingest)
     app.command("status")(ingest_cmd.status)
+    app.command("read")(read_cmd.read)
+    app.command("read-queued")(read_cmd.read_queue)
     reports_app = typer.Typer(
         help="Electronic reports (app, hotline, published).", no_args_is_help=True
     )

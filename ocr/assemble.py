@@ -1,0 +1,59 @@
+"""Per-box probabilities -> a field's value, confidence and status.
+
+A field's confidence is the support of its likeliest value against every alternative
+(`ocr.verify`), so the same number decides both "is this reading definite?" and "does the
+image confirm a reported value?". The bands are chosen on calibration photos (see the
+benchmark); a box that is not one clean digit (crossed out, two digits, across the border)
+leaves probability mass on no digit at all, which lowers the support of every value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from canvass.model import FieldReading
+from ocr.verify import BLANK, likeliest_value
+
+
+@dataclass(frozen=True)
+class Bands:
+    """Confidence bands: at or above `ok` a reading is definite; at or above `uncertain`
+    a person must confirm it; below, the field is unreadable. `blank` is the probability
+    that every box is empty needed to call the field blank."""
+
+    ok: float = 0.9995
+    uncertain: float = 0.6
+    blank: float = 0.9995
+
+
+def assemble_field(probabilities: NDArray[np.float64], bands: Bands) -> FieldReading:
+    """`probabilities`: one row per box, left to right: P(blank), P(0), ..., P(9)."""
+    boxes = _as_boxes(probabilities)
+    all_blank = float(np.prod(probabilities[:, BLANK]))
+    if all_blank >= bands.blank:
+        return FieldReading(value=None, confidence=all_blank, status="blank", boxes=boxes)
+    value, support = likeliest_value(boxes)
+    if support >= bands.ok:
+        return FieldReading(value=value, confidence=support, status="ok", boxes=boxes)
+    if support >= bands.uncertain:
+        return FieldReading(value=value, confidence=support, status="uncertain", boxes=boxes)
+    return FieldReading(value=None, confidence=support, status="unreadable", boxes=boxes)
+
+
+def _as_boxes(probabilities: NDArray[np.float64]) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(round(float(p), 6) for p in row) for row in probabilities)
+
+
+def field_value_for_tally(reading: FieldReading) -> int | None:
+    """0 for a blank field, the value for a read one, None when it is not known."""
+    if reading.status == "blank":
+        return 0
+    return reading.value
+
+
+def stack(rows: Sequence[Sequence[float]]) -> NDArray[np.float64]:
+    return np.asarray(rows, np.float64)

@@ -1,0 +1,197 @@
+"""Benchmark of the page reader on generated photos whose handwriting it never trained on.
+
+    python -m ocr.bench_read [--count 500] [--calibration 120] [--out bench-out]
+
+1. Generates two sets with `canvass synth photos` (cached in --out): calibration photos
+   written with the `calibrate` digit samples, evaluation photos with the `evaluate` ones
+   (plus 10% photos that must be rejected, of each kind).
+2. Reads every photo on all cores, keeping each field's per-box probabilities.
+3. Chooses the confidence bands on the calibration set only, then measures on the
+   evaluation set: silent errors, read rate, verification of true and of hard wrong values,
+   rejections, speed (one core) and the tesseract baseline. Prints a table, writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+REJECT_WORDS = {
+    "corner_cut": "corner",
+    "blurred": "blurred",
+    "glare": "glare",
+    "not_a_worksheet": "not a worksheet",
+}
+CONFUSED = {7: 9, 9: 7, 5: 3, 3: 8, 8: 3, 4: 9, 1: 7, 0: 6, 6: 0, 2: 7}
+
+
+@dataclass(frozen=True)
+class FieldSample:
+    photo: str
+    key: str
+    truth: int
+    rows: list[list[float]]
+
+
+@dataclass(frozen=True)
+class PhotoResult:
+    photo: str
+    kind: str
+    status: str
+    reason: str | None
+    precinct_ok: bool
+    seconds: float
+    fields: list[FieldSample]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_THREAD_LIMIT"):
+        os.environ.setdefault(var, "1")  # one core per worker, before numpy loads its BLAS
+    from ocr.bench_report import report
+
+    out = Path(args.out)
+    cal = _generate(out / "photos-calibrate", args.calibration, "calibrate", 101, 0.0)
+    ev = _generate(out / "photos-evaluate", args.count, "evaluate", 202, args.rejects)
+    calibration = _read_all(cal, args.workers)
+    evaluation = _read_all(ev, args.workers)
+    timing = _time_one_core(ev, args.timing)
+    baseline = _tesseract_baseline(ev, args.tesseract)
+    figures = report(calibration, evaluation, timing, baseline)
+    (out / "read.json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
+    print(f"\nwrote {out / 'read.json'}")
+    return 0
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m ocr.bench_read", description=__doc__)
+    parser.add_argument("--count", type=int, default=500, help="evaluation photos")
+    parser.add_argument("--calibration", type=int, default=120, help="calibration photos")
+    parser.add_argument("--rejects", type=float, default=0.1, help="share of reject photos")
+    parser.add_argument("--out", default="bench-out")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--timing", type=int, default=20, help="photos timed on one core")
+    parser.add_argument("--tesseract", type=int, default=200, help="fields for the baseline")
+    return parser.parse_args(argv)
+
+
+def _generate(folder: Path, count: int, split: str, seed: int, rejects: float) -> Path:
+    """`canvass synth photos`, unless the folder already holds this very set."""
+    stamp = folder / "bench-set.json"
+    wanted = {"count": count, "split": split, "seed": seed, "rejects": rejects}
+    if stamp.exists() and json.loads(stamp.read_text()) == wanted:
+        return folder
+    command = [
+        sys.executable,
+        "-m",
+        "canvass",
+        "synth",
+        "photos",
+        "--out",
+        str(folder),
+        "--count",
+        str(count),
+        "--split",
+        split,
+        "--seed",
+        str(seed),
+        "--rejects",
+        str(rejects),
+    ]
+    subprocess.run(command, check=True)
+    stamp.write_text(json.dumps(wanted))
+    return folder
+
+
+def _photos(folder: Path) -> list[Path]:
+    return sorted(folder.glob("photo-*.jpg"))
+
+
+def _read_all(folder: Path, workers: int) -> list[PhotoResult]:
+    photos = _photos(folder)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(read_one, photos, chunksize=4))
+
+
+def read_one(photo: Path) -> PhotoResult:
+    """Read a photo and pair each field's box probabilities with the ground truth."""
+    from ocr.bench_support import reader
+
+    truth = json.loads(photo.with_suffix(".json").read_text())
+    started = time.perf_counter()
+    outcome = reader()(photo.read_bytes())
+    seconds = time.perf_counter() - started
+    reading = outcome.reading
+    fields = [
+        FieldSample(photo.name, key, int(truth["fields"][key]["value"]), [list(b) for b in f.boxes])
+        for key, f in reading.fields.items()
+        if key in truth["fields"]
+    ]
+    return PhotoResult(
+        photo=photo.name,
+        kind=truth["kind"],
+        status=reading.status,
+        reason=reading.reason,
+        precinct_ok=reading.precinct == truth.get("precinct"),
+        seconds=seconds,
+        fields=fields,
+    )
+
+
+def _time_one_core(folder: Path, count: int) -> dict[str, float]:
+    """Median read and plain full-resolution decode times of the same photos, here."""
+    import cv2
+    import numpy as np
+
+    from ocr.bench_support import reader
+
+    cv2.setNumThreads(1)
+    photos = [
+        p
+        for p in _photos(folder)
+        if json.loads(p.with_suffix(".json").read_text())["kind"] == "good"
+    ]
+    photos = photos[:count]
+    read = reader()
+    read(photos[0].read_bytes())  # load the model first: a worker does it once
+    reads, decodes, megapixels = [], [], []
+    for photo in photos:
+        data = photo.read_bytes()
+        t0 = time.perf_counter()
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        t1 = time.perf_counter()
+        read(data)
+        t2 = time.perf_counter()
+        decodes.append(t1 - t0)
+        reads.append(t2 - t1)
+        megapixels.append(0.0 if image is None else image.shape[0] * image.shape[1] / 1e6)
+    return {
+        "photos": len(photos),
+        "median_megapixels": statistics.median(megapixels),
+        "median_read_s": statistics.median(reads),
+        "median_decode_s": statistics.median(decodes),
+        "ratio": statistics.median(reads) / statistics.median(decodes),
+    }
+
+
+def _tesseract_baseline(folder: Path, fields: int) -> dict[str, Any]:
+    from ocr.bench_support import tesseract_fields
+
+    return tesseract_fields(_photos(folder), fields)
+
+
+def as_json(result: PhotoResult) -> dict[str, Any]:
+    return asdict(result)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,192 @@
+"""The benchmark's arithmetic: bands chosen on calibration photos, figures on evaluation
+photos, a printed table. Kept apart from the runner so it can be tested on small samples."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from canvass.model import FieldReading
+from ocr.assemble import Bands, assemble_field
+from ocr.bench_read import CONFUSED, REJECT_WORDS, FieldSample, PhotoResult
+from ocr.verify import support_for
+
+TARGET_SILENT = 1e-4
+
+
+def value_of(reading: FieldReading) -> int | None:
+    return 0 if reading.status == "blank" else reading.value
+
+
+def choose_bands(samples: Sequence[FieldSample]) -> Bands:
+    """The lowest `ok` and `blank` thresholds with no silent error on the calibration
+    fields (never below the defaults' floor of 0.99)."""
+    base = Bands(ok=1.0, uncertain=0.5, blank=1.0)
+    supports_ok: list[tuple[float, bool]] = []
+    supports_blank: list[tuple[float, bool]] = []
+    for s in samples:
+        rows = np.asarray(s.rows, np.float64)
+        all_blank = float(np.prod(rows[:, 0]))
+        supports_blank.append((all_blank, s.truth == 0))
+        reading = assemble_field(rows, Bands(ok=0.0, uncertain=0.0, blank=1.1))
+        supports_ok.append((reading.confidence, reading.value == s.truth))
+    ok = _lowest_clean(supports_ok)
+    blank = _lowest_clean(supports_blank)
+    return Bands(ok=max(ok, 0.99), uncertain=base.uncertain, blank=max(blank, 0.99))
+
+
+def _lowest_clean(scored: list[tuple[float, bool]]) -> float:
+    """Just above the highest score of a wrong answer: every answer at or above is right."""
+    wrong = [score for score, right in scored if not right]
+    return min(1.0, float(np.nextafter(max(wrong), 2.0))) if wrong else 0.0
+
+
+def field_figures(photos: Sequence[PhotoResult], bands: Bands) -> dict[str, Any]:
+    fields = [s for p in photos if p.status == "read" and p.kind == "good" for s in p.fields]
+    counts = {"ok": 0, "blank": 0, "uncertain": 0, "unreadable": 0}
+    silent = 0
+    nonblank = nonblank_ok = 0
+    for s in fields:
+        reading = assemble_field(np.asarray(s.rows, np.float64), bands)
+        counts[reading.status] += 1
+        if reading.status in ("ok", "blank") and value_of(reading) != s.truth:
+            silent += 1
+        if s.truth != 0:
+            nonblank += 1
+            nonblank_ok += reading.status == "ok" and reading.value == s.truth
+    total = len(fields) or 1
+    return {
+        "fields": len(fields),
+        "status_counts": counts,
+        "silent_errors": silent,
+        "silent_error_rate": silent / total,
+        "read_rate": (counts["ok"] + counts["blank"]) / total,
+        "nonblank_fields": nonblank,
+        "nonblank_read_rate": nonblank_ok / (nonblank or 1),
+    }
+
+
+def hard_alternatives(truth: int, boxes: int) -> list[int]:
+    """Wrong values a report could carry: a digit turned into its usual confusion, two
+    digits transposed, off by one (each only if it fits the boxes)."""
+    text = str(truth)
+    out = {truth + 1, max(0, truth - 1)}
+    for i, ch in enumerate(text):
+        swapped = text[:i] + str(CONFUSED[int(ch)]) + text[i + 1 :]
+        out.add(int(swapped))
+    if len(text) >= 2:
+        out.add(int(text[:-2] + text[-1] + text[-2]))
+    return sorted(v for v in out if v != truth and len(str(v)) <= boxes)
+
+
+def verification_figures(photos: Sequence[PhotoResult], threshold: float) -> dict[str, Any]:
+    fields = [s for p in photos if p.status == "read" and p.kind == "good" for s in p.fields]
+    true_ok = wrong_total = wrong_ok = 0
+    for s in fields:
+        reading = FieldReading(
+            value=None, confidence=0.0, status="unreadable", boxes=tuple(tuple(r) for r in s.rows)
+        )
+        true_ok += support_for(reading, s.truth).probability >= threshold
+        for wrong in hard_alternatives(s.truth, len(s.rows)):
+            wrong_total += 1
+            wrong_ok += support_for(reading, wrong).probability >= threshold
+    return {
+        "threshold": threshold,
+        "true_values": len(fields),
+        "true_verified_rate": true_ok / (len(fields) or 1),
+        "wrong_values": wrong_total,
+        "wrong_verified": wrong_ok,
+        "wrong_verified_rate": wrong_ok / (wrong_total or 1),
+    }
+
+
+def rejection_figures(photos: Sequence[PhotoResult]) -> dict[str, Any]:
+    by_kind: dict[str, dict[str, int]] = {}
+    for p in photos:
+        if p.kind == "good":
+            continue
+        row = by_kind.setdefault(p.kind, {"photos": 0, "rejected_right_reason": 0})
+        row["photos"] += 1
+        right = p.status == "rejected" and REJECT_WORDS[p.kind] in (p.reason or "")
+        row["rejected_right_reason"] += right
+    good = [p for p in photos if p.kind == "good"]
+    good_rejected = [p.reason for p in good if p.status == "rejected"]
+    return {
+        "by_kind": by_kind,
+        "good_photos": len(good),
+        "good_rejected": len(good_rejected),
+        "good_rejected_rate": len(good_rejected) / (len(good) or 1),
+        "good_rejected_reasons": sorted(set(r or "" for r in good_rejected))[:5],
+        "precinct_identified": sum(p.precinct_ok for p in good if p.status == "read"),
+    }
+
+
+def report(
+    calibration: Sequence[PhotoResult],
+    evaluation: Sequence[PhotoResult],
+    timing: dict[str, float],
+    baseline: dict[str, Any],
+) -> dict[str, Any]:
+    bands = choose_bands([s for p in calibration if p.status == "read" for s in p.fields])
+    figures = {
+        "bands": {"ok": bands.ok, "uncertain": bands.uncertain, "blank": bands.blank},
+        "calibration_photos": len(calibration),
+        "evaluation_photos": len(evaluation),
+        "fields": field_figures(evaluation, bands),
+        "verification": verification_figures(evaluation, 0.999),
+        "rejection": rejection_figures(evaluation),
+        "speed": timing,
+        "tesseract_baseline": baseline,
+    }
+    print_table(figures)
+    return figures
+
+
+def print_table(f: dict[str, Any]) -> None:
+    fields, ver, rej, speed = f["fields"], f["verification"], f["rejection"], f["speed"]
+    table = Table("measure", "value", "target", title="Page reader on evaluation photos")
+    table.add_row(
+        "photos (calibration / evaluation)",
+        f"{f['calibration_photos']} / {f['evaluation_photos']}",
+        "",
+    )
+    table.add_row("fields measured", str(fields["fields"]), ">= 20,000")
+    table.add_row(
+        "silent errors (ok/blank but wrong)",
+        f"{fields['silent_errors']} ({fields['silent_error_rate']:.5%})",
+        "<= 0.01%",
+    )
+    table.add_row("read rate (ok or blank)", f"{fields['read_rate']:.2%}", ">= 98%")
+    table.add_row("read rate, non-blank fields", f"{fields['nonblank_read_rate']:.2%}", ">= 90%")
+    table.add_row("true values verified", f"{ver['true_verified_rate']:.2%}", ">= 99.5%")
+    table.add_row(
+        "hard wrong values verified",
+        f"{ver['wrong_verified']} of {ver['wrong_values']}",
+        "<= 0.01%",
+    )
+    for kind, row in rej["by_kind"].items():
+        table.add_row(
+            f"rejected with the right reason: {kind}",
+            f"{row['rejected_right_reason']} of {row['photos']}",
+            "all",
+        )
+    table.add_row(
+        "good photos rejected", f"{rej['good_rejected']} of {rej['good_photos']}", "<= 1%"
+    )
+    table.add_row("median read, one core", f"{speed['median_read_s'] * 1000:.0f} ms", "")
+    table.add_row("median full-resolution decode", f"{speed['median_decode_s'] * 1000:.0f} ms", "")
+    table.add_row("read / decode", f"{speed['ratio']:.2f}x", "<= 2x")
+    tb = f["tesseract_baseline"]
+    table.add_row(
+        "tesseract baseline (exact, ms/field)",
+        f"{tb['exact']:.1%}, {tb['ms_per_field']:.0f} ms",
+        "",
+    )
+    table.add_row(
+        "bands chosen (ok / blank)", f"{f['bands']['ok']:.6f} / {f['bands']['blank']:.6f}", ""
+    )
+    Console().print(table)

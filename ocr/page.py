@@ -1,0 +1,163 @@
+"""From photo bytes to a located worksheet: decode, find the four markers, map the form.
+
+Stages, each a plain function: `decode_photo` (JPEG/PNG honour EXIF orientation; HEIC via
+pillow-heif; the first page of a PDF rendered at 300 dpi) -> `locate_sheet` (ArUco markers
+found on a reduced copy for speed, corners refined on the full image, a homography from
+form to photo) -> `cut_region` (any rectangle of the form, perspective-corrected, at the
+resolution asked for). Problems are `RefusedError`s that tell the person what to do.
+
+Registration is strict, as ballot scanners do it: all four markers must be found and agree
+with one another (reprojection error), or the photo is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import pillow_heif
+import pypdfium2
+from numpy.typing import NDArray
+from PIL import Image
+
+from canvass.errors import RefusedError
+from canvass.worksheet.layout import ARUCO_DICTIONARY, Box, WorksheetLayout
+
+Gray = NDArray[np.uint8]
+DETECT_SIDE = 1600  # longest side of the copy markers are searched in
+CORNER_NAMES = ("top-left", "top-right", "bottom-right", "bottom-left")
+MAX_REPROJECTION_PX = 0.012  # of the page diagonal in the photo
+# Set on generated photos (good ones against the `blurred` and `not_a_worksheet` rejects):
+BLUR_FINE_MAX = 45.0  # p99 |Laplacian| on the detection copy: below it, nothing is sharp
+BLUR_COARSE_MAX = 70.0  # ... and at 200 px, where a blank page still has a sharp outline
+
+
+@dataclass(frozen=True)
+class LocatedSheet:
+    """A photo and the homography taking form pixels to photo pixels."""
+
+    image: Gray
+    form_to_photo: NDArray[np.float64]
+    scale: float  # photo pixels per form pixel (mean), to judge resolution
+
+
+def decode_photo(data: bytes) -> Gray:
+    """The photo as one grey channel, upright."""
+    if data.startswith(b"%PDF-"):
+        return _render_pdf(data)
+    if data[4:8] == b"ftyp":
+        pillow_heif.register_heif_opener()
+        with Image.open(io.BytesIO(data)) as heif:
+            return np.asarray(heif.convert("L"))
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        raise RefusedError("the photo cannot be decoded (corrupt or not an image): take it again")
+    return np.asarray(image, np.uint8)
+
+
+def _render_pdf(data: bytes) -> Gray:
+    document = pypdfium2.PdfDocument(data)
+    try:
+        page = document[0]
+        bitmap = page.render(scale=300 / 72, grayscale=True)
+        return np.asarray(bitmap.to_pil().convert("L"))
+    finally:
+        document.close()
+
+
+def locate_sheet(image: Gray, layout: WorksheetLayout) -> LocatedSheet:
+    """Find the four corner markers and map the form onto the photo."""
+    found = _detect_markers(image)
+    expected = {m.id for m in layout.markers}
+    missing = sorted(expected - set(found))
+    if len(missing) == len(expected):
+        raise explain_missing_markers(image)
+    if missing:
+        corners = " and ".join(f"the {CORNER_NAMES[i]} corner" for i in missing)
+        raise RefusedError(
+            f"{corners} of the sheet is not in the photo: retake it with the whole sheet in view"
+        )
+    form_pts = np.array([c for m in layout.markers for c in m.corners], np.float64)
+    photo_pts = np.array([found[m.id][k] for m in layout.markers for k in range(4)], np.float64)
+    found_h, _ = cv2.findHomography(form_pts, photo_pts, 0)
+    if found_h is None:
+        raise RefusedError(
+            "the sheet's corners do not fit together: retake the photo flat and whole"
+        )
+    homography = np.asarray(found_h, np.float64)
+    _check_fit(homography, form_pts, photo_pts, image)
+    scale = float(np.sqrt(abs(np.linalg.det(homography[:2, :2]))))
+    return LocatedSheet(image, homography, scale)
+
+
+def explain_missing_markers(image: Gray) -> RefusedError:
+    """No marker was found: a photo too blurred to show them, or not a worksheet at all."""
+    fine = _edge_strength(image, DETECT_SIDE)
+    coarse = _edge_strength(image, 200)
+    if fine < BLUR_FINE_MAX and coarse < BLUR_COARSE_MAX:
+        return RefusedError("the photo is too blurred to read: hold the phone still and retake it")
+    return RefusedError(
+        "this is not a worksheet (no corner markers found): photograph a canvass "
+        "Caucus Math Worksheet, the whole sheet flat in view"
+    )
+
+
+def _edge_strength(image: Gray, side: int) -> float:
+    factor = min(1.0, side / max(image.shape))
+    small = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    laplacian = cv2.Laplacian(small.astype(np.float32), cv2.CV_32F)
+    return float(np.percentile(np.abs(laplacian), 99))
+
+
+def _detect_markers(image: Gray) -> dict[int, NDArray[np.float32]]:
+    """Marker id -> its four corners in full-resolution photo pixels."""
+    factor = min(1.0, DETECT_SIDE / max(image.shape))
+    small = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    dictionary = cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, ARUCO_DICTIONARY))
+    detector = cv2.aruco.ArucoDetector(dictionary, cv2.aruco.DetectorParameters())
+    corners, ids, _ = detector.detectMarkers(small)
+    found: dict[int, NDArray[np.float32]] = {}
+    if ids is None:
+        return found
+    for quad, marker_id in zip(corners, ids.ravel(), strict=True):
+        full = (quad.reshape(4, 2) / factor).astype(np.float32)
+        found[int(marker_id)] = _refine(image, full)
+    return found
+
+
+def _refine(image: Gray, corners: NDArray[np.float32]) -> NDArray[np.float32]:
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.05)
+    pts = corners.reshape(-1, 1, 2).copy()
+    cv2.cornerSubPix(image, pts, (5, 5), (-1, -1), criteria)
+    return pts.reshape(4, 2)
+
+
+def _check_fit(
+    h: NDArray[np.float64], form: NDArray[np.float64], photo: NDArray[np.float64], image: Gray
+) -> None:
+    projected = cv2.perspectiveTransform(form.reshape(-1, 1, 2), h).reshape(-1, 2)
+    error = float(np.max(np.linalg.norm(projected - photo, axis=1)))
+    if error > MAX_REPROJECTION_PX * float(np.hypot(*image.shape)):
+        raise RefusedError(
+            "the sheet is bent or folded (its corners do not line up): lay it flat and retake"
+        )
+
+
+def cut_region(sheet: LocatedSheet, box: Box, out_w: int, out_h: int, margin: float = 0.0) -> Gray:
+    """The form rectangle `box` (grown by `margin` of its size on every side), corrected
+    for perspective, as an `out_w` x `out_h` grey image."""
+    dx, dy = box.w * margin, box.h * margin
+    x0, y0 = box.x - dx, box.y - dy
+    sx, sy = (box.w + 2 * dx) / out_w, (box.h + 2 * dy) / out_h
+    to_form = np.array([[sx, 0, x0], [0, sy, y0], [0, 0, 1]], np.float64)
+    matrix = sheet.form_to_photo @ to_form
+    warped = cv2.warpPerspective(
+        sheet.image,
+        matrix,
+        (out_w, out_h),
+        flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return np.asarray(warped, np.uint8)

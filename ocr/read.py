@@ -1,0 +1,220 @@
+"""The story of one worksheet photo, stage by stage:
+
+decode -> locate the four markers -> check for glare -> read the QR code (or the printed
+precinct id) -> cut out every digit box -> classify the boxes -> assemble each field ->
+keep a crop of every field for the reviewers.
+
+`read_photo` never stores anything; `PhotoReader` bundles what it needs so a pool of
+worker processes can share it (each worker loads the digit model once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from canvass.errors import RefusedError
+from canvass.model import Election, FieldReading, ReadOutcome, SheetReading
+from canvass.worksheet.layout import Box, Field, WorksheetLayout, build_layout
+from canvass.worksheet.qr import SheetIdentity, decode_qr
+from ocr.assemble import Bands, assemble_field
+from ocr.crossing import crossing_boxes
+from ocr.digits import DEFAULT_MODEL, EDGE_CAP, load_engine
+from ocr.page import LocatedSheet, cut_region, decode_photo, locate_sheet
+from ocr.quality import check_glare
+from ocr.tesseract import read_text
+from ocr.verify import BLANK
+
+BOX_PIXELS = 64  # a digit box is cut out at this size (the form draws it at 90)
+BOX_MARGIN = 0.08  # of the box size, so ink across the border is seen
+QR_ATTEMPTS = (
+    (240, 0.1, False),
+    (360, 0.0, True),
+    (360, 0.1, False),
+    (240, 0.0, True),
+    (300, 0.05, True),
+)
+
+
+class BoxClassifier(Protocol):
+    """One row per crop: P(blank), P(0), ..., P(9); mass left over means "not one clean digit"."""
+
+    def box_probabilities(self, crops: Sequence[NDArray[np.uint8]]) -> NDArray[np.float64]: ...
+
+
+class PrintedIdReader(Protocol):
+    def __call__(self, image: NDArray[np.uint8]) -> str: ...
+
+
+@dataclass(frozen=True)
+class ModelBoxes:
+    """The digit model (`ocr.digits`) as a `BoxClassifier`. Holds only the model's path, so
+    it pickles small; each worker process loads the model once (`load_engine` is cached).
+
+    A blank box puts its cleanliness on "blank"; a written box puts the model's calibrated
+    digit probabilities on the digits (what they leave is "not one clean digit"); writing
+    across the box edge keeps at most `EDGE_CAP` on any digit.
+    """
+
+    model_path: Path = DEFAULT_MODEL
+
+    def box_probabilities(self, crops: Sequence[NDArray[np.uint8]]) -> NDArray[np.float64]:
+        readings = load_engine(self.model_path).classify(crops)
+        rows = np.zeros((len(readings), 11), np.float64)
+        for i, reading in enumerate(readings):
+            if reading.blank:
+                rows[i, BLANK] = reading.confidence
+                continue
+            digits = np.asarray(reading.probabilities, np.float64)
+            if reading.reason == "touches-edge" and digits.max() > EDGE_CAP:
+                digits *= EDGE_CAP / digits.max()
+            rows[i, 1:] = digits
+        return rows
+
+
+@dataclass(frozen=True)
+class PhotoReader:
+    """Everything needed to read photos of one election's worksheets."""
+
+    layout: WorksheetLayout
+    known_precincts: frozenset[str]
+    classifier: BoxClassifier
+    bands: Bands = field(default_factory=Bands)
+    printed_id: PrintedIdReader | None = None
+
+    def __call__(self, data: bytes) -> ReadOutcome:
+        return read_photo(data, self)
+
+
+def read_photo(data: bytes, reader: PhotoReader) -> ReadOutcome:
+    """Read one photo; a photo that cannot be read comes back `rejected` with the reason."""
+    try:
+        image = decode_photo(data)
+        sheet = locate_sheet(image, reader.layout)
+        check_glare(sheet, reader.layout)
+        identity = identify_sheet(sheet, reader)
+        fields, crops = read_fields(sheet, reader)
+    except RefusedError as refusal:
+        return ReadOutcome(SheetReading(status="rejected", reason=refusal.message), {})
+    crops["sheet.jpg"] = sheet_preview(sheet, reader.layout)
+    reading = SheetReading(
+        status="read", precinct=identity.precinct, form=identity.form, fields=fields
+    )
+    return ReadOutcome(reading, crops)
+
+
+def identify_sheet(sheet: LocatedSheet, reader: PhotoReader) -> SheetIdentity:
+    """The QR code, tried at a few sizes; failing that, the printed precinct id."""
+    layout = reader.layout
+    for size, margin, binarise in QR_ATTEMPTS:
+        crop = cut_region(sheet, layout.qr, size, size, margin)
+        if binarise:
+            crop = np.asarray(
+                cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1], np.uint8
+            )
+        try:
+            identity = decode_qr(crop)
+        except Exception:
+            identity = None
+        if identity is not None:
+            if identity.form != layout.form:
+                raise RefusedError(
+                    f"this sheet is form {identity.form}, not {layout.form}: use the current "
+                    "worksheet for this election"
+                )
+            return identity
+    return _identify_by_print(sheet, reader)
+
+
+def _identify_by_print(sheet: LocatedSheet, reader: PhotoReader) -> SheetIdentity:
+    if reader.printed_id is not None:
+        box = printed_id_box(reader.layout)
+        text = reader.printed_id(cut_region(sheet, box, box.w // 2, box.h // 2))
+        candidate = "".join(ch for ch in text.upper() if ch.isalnum() or ch == "-").strip("-")
+        if candidate in reader.known_precincts:
+            return SheetIdentity(reader.layout.election, candidate, reader.layout.form)
+    raise RefusedError(
+        "the QR code and the printed precinct id cannot be read: retake the photo with the "
+        "top of the sheet sharp and unshaded"
+    )
+
+
+def printed_id_box(layout: WorksheetLayout) -> Box:
+    """Where the precinct id is printed in large type (the text item with `{precinct_id}`)."""
+    item = next(t for t in layout.texts if "{precinct_id}" in t.text)
+    height = int(item.size * 1.4)
+    top = item.y - (height // 2 if item.anchor[1:] == "m" else int(item.size * 0.2))
+    return Box(item.x - 10, max(0, top), item.max_width or 1400, height)
+
+
+def read_fields(
+    sheet: LocatedSheet, reader: PhotoReader
+) -> tuple[dict[str, FieldReading], dict[str, bytes]]:
+    """Every digit field: cut its boxes, classify them in one batch, assemble the values."""
+    fields = reader.layout.fields
+    crops = [
+        cut_region(sheet, box, BOX_PIXELS, BOX_PIXELS, BOX_MARGIN)
+        for f in fields
+        for box in f.boxes
+    ]
+    probabilities = reader.classifier.box_probabilities(crops)
+    crossing = [flag for f in fields for flag in crossing_boxes(sheet, f)]
+    probabilities = cap_crossing(probabilities, crossing)
+    readings: dict[str, FieldReading] = {}
+    images: dict[str, bytes] = {}
+    start = 0
+    for f in fields:
+        rows = probabilities[start : start + len(f.boxes)]
+        start += len(f.boxes)
+        readings[f.key] = assemble_field(rows, reader.bands)
+        images[f"{f.key}.png"] = field_crop(sheet, f)
+    return readings, images
+
+
+def cap_crossing(
+    probabilities: NDArray[np.float64], crossing: Sequence[bool]
+) -> NDArray[np.float64]:
+    """A box whose writing crosses the comb's edge keeps at most EDGE_CAP on any digit."""
+    capped = probabilities.copy()
+    for i, flag in enumerate(crossing):
+        digits = capped[i, 1:]
+        if flag and digits.max() > EDGE_CAP:
+            capped[i, 1:] = digits * (EDGE_CAP / digits.max())
+    return capped
+
+
+def field_crop(sheet: LocatedSheet, f: Field) -> bytes:
+    """The field's boxes as the reviewer sees them (PNG, 48 px high)."""
+    first, last = f.boxes[0], f.boxes[-1]
+    box = Box(first.x, first.y, last.x + last.w - first.x, first.h)
+    strip = cut_region(sheet, box, 48 * len(f.boxes), 48, 0.15)
+    return bytes(cv2.imencode(".png", strip)[1].tobytes())
+
+
+def sheet_preview(sheet: LocatedSheet, layout: WorksheetLayout) -> bytes:
+    """The whole corrected sheet at a quarter of the form's resolution (JPEG)."""
+    page = cut_region(
+        sheet, Box(0, 0, layout.width, layout.height), layout.width // 4, layout.height // 4
+    )
+    return bytes(cv2.imencode(".jpg", page, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes())
+
+
+def printed_precinct_id(image: NDArray[np.uint8]) -> str:
+    """Tesseract on the large printed precinct id (printed text is what it is good at)."""
+    return read_text(image, psm=7)
+
+
+def default_reader(election: Election) -> PhotoReader:
+    """The reader for `election`'s worksheets with the committed digit model."""
+    return PhotoReader(
+        layout=build_layout(election),
+        known_precincts=frozenset(p.id for p in election.precincts),
+        classifier=ModelBoxes(),
+        printed_id=printed_precinct_id,
+    )
