@@ -1,40 +1,70 @@
-"""`canvass demo`: the main job, the story of election night as far as it is built.
-
-Today: set up the database, load Iowa 2020, and summarise what was loaded. Each stage
-that lands adds its step here (math over the state, worksheets, photos, reading,
-reconciliation, the review queue, certification).
-"""
+"""`canvass demo`: the main job (see `canvass.demo`), printed for a person."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
+from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
-from canvass.cli.common import settings_of, stderr_console
-from canvass.cli.setup_cmds import builtin_election
-from canvass.store.db import migrate, open_engine
-from canvass.store.elections import load_election, save_election
+from canvass.cli.common import progress_bar, settings_of
+from canvass.demo import DEFAULT_COUNTIES, DemoResult, run_demo
 
 
-def demo(ctx: typer.Context) -> None:
-    """Run the whole demo on the configured database (SQLite by default)."""
+def demo(
+    ctx: typer.Context,
+    county: Annotated[list[str] | None, typer.Option(help="A county to run (repeatable).")] = None,
+    every: Annotated[bool, typer.Option("--all", help="All 1,765 caucus units.")] = False,
+    seed: Annotated[int, typer.Option(help="Photos and injected errors follow the seed.")] = 2020,
+) -> None:
+    """Election night on the configured database (SQLite by default), end to end."""
     settings = settings_of(ctx)
-    console = stderr_console()
-    started = time.perf_counter()
-    engine = open_engine(settings)
-    migrate(engine)
-    outcome = save_election(engine, builtin_election(settings))
-    election = load_election(engine, outcome.election_id)
-    console.print(f"[bold]{election.name}[/bold]: {len(election.precincts)} caucus units loaded")
-    by_county = Counter(p.county for p in election.precincts)
-    table = Table("county", "units", "delegates to elect", title="Largest counties")
-    delegates = Counter[str]()
-    for p in election.precincts:
-        delegates[p.county] += p.delegates_to_elect or 0
-    for county, units in by_county.most_common(8):
-        table.add_row(county, str(units), str(delegates[county]))
-    console.print(table)
-    console.print(f"done in {time.perf_counter() - started:.2f} s")
+    counties = None if every else tuple(county or DEFAULT_COUNTIES)
+    console = Console()
+    where = "all counties" if counties is None else ", ".join(counties)
+    console.print(f"[bold]canvass demo[/bold]: Iowa 2020, {where}; data in {settings.data_dir}")
+    result = run_demo(settings, counties, seed, lambda label: progress_bar(label, quiet=False))
+    _print(console, result)
+
+
+def _print(console: Console, r: DemoResult) -> None:
+    stages = Table("stage", "seconds", title="Time taken")
+    for stage, seconds in r.seconds.items():
+        stages.add_row(stage, f"{seconds:.1f}")
+    stages.add_row("total", f"{sum(r.seconds.values()):.1f}")
+    console.print(stages)
+    read, rec = r.read, r.reconciled
+    if read is not None:
+        console.print(
+            f"photos: {r.photos} photographed, {r.stored} newly stored; read {read.read}, "
+            f"rejected {read.rejected}, failed {read.failed}"
+        )
+    if rec is not None:
+        console.print(
+            f"reconciled {rec.precincts} precincts: {rec.cleared} cleared with nothing to review, "
+            f"{rec.in_review} waiting in the review queue; {rec.fields_cleared} fields cleared "
+            "automatically because the paper supports the report"
+        )
+    kinds = Table("kind", "open items", title="Review queue")
+    for kind, n in Counter(i.kind for i in r.queue).most_common():
+        kinds.add_row(kind, str(n))
+    console.print(kinds)
+    caught = len(r.injected) - len(r.missed)
+    console.print(
+        f"injected report errors caught in the queue: [bold]{caught} of {len(r.injected)}[/bold]"
+    )
+    for error in r.missed:
+        console.print(f"  MISSED: {error.precinct} {error.kind}: {error.description}")
+    top = Table("id", "precinct", "kind", "SDE", "what", title="Top of the queue (by effect)")
+    for item in r.queue[:8]:
+        top.add_row(
+            str(item.id),
+            item.precinct_id,
+            item.kind,
+            f"{item.effect_sde:.3f}",
+            str(item.details.get("message", ""))[:70],
+        )
+    console.print(top)
+    console.print("next: `canvass queue`, `canvass resolve ID ...`, `canvass certify ...`")
