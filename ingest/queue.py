@@ -1,7 +1,9 @@
 """Reading the queue: every stored photo not yet read, in parallel on all cores.
 
 The reader is any picklable function `bytes -> ReadOutcome` (the real one is
-`ocr.read_photo`); each worker process loads its model once. The parent process is the
+`ocr.read.PhotoReader`); each worker process loads its model once. Workers are spawned,
+not forked: forking a process whose OpenCV or BLAS thread pools are running can deadlock
+the child. The parent process is the
 only writer: it stores each reading and marks its photo read in one transaction, so a
 kill at any point leaves every photo either read once or still queued, never both.
 """
@@ -13,6 +15,7 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -55,7 +58,7 @@ def read_queued(
             _store(engine, election_id, crops_root, photo, outcome, failed, counts)
             _report(progress, done, len(queue))
         return ReadSummary(**counts)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         futures: list[Future[tuple[QueuedPhoto, ReadOutcome, bool]]] = [
             pool.submit(_read_one, photos_root, p, reader) for p in queue
         ]

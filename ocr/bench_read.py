@@ -22,6 +22,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,7 @@ def _photos(folder: Path) -> list[Path]:
 
 def _read_all(folder: Path, workers: int) -> list[PhotoResult]:
     photos = _photos(folder)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         return list(pool.map(read_one, photos, chunksize=4))
 
 

@@ -133,16 +133,32 @@ def identify_sheet(sheet: LocatedSheet, reader: PhotoReader) -> SheetIdentity:
 
 
 def _identify_by_print(sheet: LocatedSheet, reader: PhotoReader) -> SheetIdentity:
+    """Tesseract on the large printed id, at two sizes; the text must name a known
+    precinct exactly, allowing only the usual letter/digit confusions (O/0, I/1, ...)."""
     if reader.printed_id is not None:
         box = printed_id_box(reader.layout)
-        text = reader.printed_id(cut_region(sheet, box, box.w // 2, box.h // 2))
-        candidate = "".join(ch for ch in text.upper() if ch.isalnum() or ch == "-").strip("-")
-        if candidate in reader.known_precincts:
-            return SheetIdentity(reader.layout.election, candidate, reader.layout.form)
+        for factor in (2, 1):
+            text = reader.printed_id(cut_region(sheet, box, box.w // factor, box.h // factor))
+            precinct = match_precinct(text, reader.known_precincts)
+            if precinct is not None:
+                return SheetIdentity(reader.layout.election, precinct, reader.layout.form)
     raise RefusedError(
         "the QR code and the printed precinct id cannot be read: retake the photo with the "
         "top of the sheet sharp and unshaded"
     )
+
+
+CONFUSIONS = str.maketrans({"O": "0", "I": "1", "L": "1", "S": "5", "B": "8", "Z": "2"})
+
+
+def match_precinct(text: str, known: frozenset[str]) -> str | None:
+    """The one known precinct id `text` spells, or None when none or several could be meant."""
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum() or ch == "-").strip("-")
+    if cleaned in known:
+        return cleaned
+    folded = cleaned.translate(CONFUSIONS)
+    matches = [p for p in known if p.translate(CONFUSIONS) == folded]
+    return matches[0] if len(matches) == 1 else None
 
 
 def printed_id_box(layout: WorksheetLayout) -> Box:
