@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from canvass.model import FieldReading, ReadOutcome, SheetReading
 from canvass.settings import Settings
-from canvass.store.readings import queued_photos, readings_in_force
+from canvass.store.readings import photo_history, queued_photos, readings_in_force
 from canvass.store.tables import ReadingRow
 from ingest.photos import Custody, intake_photo
 from ingest.queue import read_queued
@@ -67,3 +67,19 @@ def test_queue_is_read_once_in_parallel(database_settings: Settings) -> None:
     assert in_force["POLK-ANK-02"].declared_precinct == "POLK-ANK-01"
     crops = database_settings.data_dir / "crops" / str(in_force["POLK-ANK-02"].photo_id)
     assert (crops / "attendees.png").read_bytes() == b"png-bytes"
+
+
+def test_a_precincts_photo_history_shows_every_photo_and_the_one_in_force(
+    sqlite_settings: Settings,
+) -> None:
+    intake = make_intake(sqlite_settings)
+    custody = Custody("chair", "test", "POLK-ANK-01")
+    for i, width in enumerate([640, 650, 100]):
+        intake_photo(intake, jpeg(width, 300, seed=40 + i), f"retake-{i}.jpg", custody)
+    intake_photo(intake, jpeg(640, 300, seed=40), "same-again.jpg", Custody("secretary", "t", None))
+    engine, eid = intake.engine, intake.election.id
+    read_queued(engine, eid, sqlite_settings.photos_dir, sqlite_settings.data_dir, fake_reader, 1)
+    history = photo_history(engine, eid, "POLK-ANK-01")
+    assert [h.status for h in history] == ["read", "read", "rejected"]
+    assert [h.in_force for h in history] == [False, True, False]
+    assert len(history[0].uploads) == 2 and "secretary" in history[0].uploads[1]

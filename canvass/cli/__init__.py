@@ -52,6 +52,7 @@ def _register_stages(app: typer.Typer) -> None:
     app.command("math")(math_cmd.math)
     app.command("ingest")(ingest_cmd.ingest)
     app.command("status")(ingest_cmd.status)
+    app.command("photos")(ingest_cmd.photos)
     app.command("read")(read_cmd.read)
     app.command("read-queued")(read_cmd.read_queue)
     reports_app = typer.Typer(

@@ -10,10 +10,11 @@ from rich.console import Console
 from rich.table import Table
 
 from canvass.cli.common import emit_json, open_database, progress_bar, settings_of, stderr_console
-from canvass.errors import InputError
+from canvass.errors import InputError, NotFoundError
 from canvass.settings import Settings
 from canvass.store.elections import load_election
 from canvass.store.intake import store_reports
+from canvass.store.readings import photo_history
 from canvass.store.status import election_status
 from canvass.store.types import utcnow
 from ingest.blobs import LocalBlobStore, sha256_of
@@ -116,4 +117,50 @@ def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     )
     for county, s in [*result.counties.items(), ("TOTAL", result.total)]:
         table.add_row(county, *(str(v) for v in s.as_json().values()))
+    Console().print(table)
+
+
+def photos(
+    ctx: typer.Context,
+    precinct: Annotated[str, typer.Option(help="The precinct id.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """A precinct's photos: every upload, its reading, and which reading is in force."""
+    engine = open_database(settings_of(ctx))
+    election = load_election(engine)
+    if precinct not in election.precinct_by_id:
+        raise NotFoundError(
+            f"precinct {precinct!r} is not in {election.name}: see `canvass precincts`"
+        )
+    history = photo_history(engine, election.id, precinct)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "photo": h.photo_id,
+                    "sha256": h.sha256,
+                    "stored_at": h.stored_at.isoformat(),
+                    "uploads": h.uploads,
+                    "declared_precinct": h.declared_precinct,
+                    "read_precinct": h.read_precinct,
+                    "status": h.status,
+                    "reason": h.reason,
+                    "in_force": h.in_force,
+                }
+                for h in history
+            ]
+        )
+        return
+    table = Table(
+        "photo", "stored (UTC)", "status", "read as", "in force", "uploads", title=precinct
+    )
+    for h in history:
+        table.add_row(
+            str(h.photo_id),
+            f"{h.stored_at:%Y-%m-%d %H:%M}",
+            h.status,
+            h.read_precinct or "",
+            "yes" if h.in_force else "",
+            "\n".join(h.uploads),
+        )
     Console().print(table)

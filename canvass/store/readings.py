@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 from canvass.model import SheetReading
 from canvass.store.audit import append
 from canvass.store.db import session_scope
-from canvass.store.tables import PhotoRow, ReadingRow
+from canvass.store.tables import PhotoRow, ReadingRow, UploadRow
 
 
 @dataclass(frozen=True)
@@ -104,3 +104,61 @@ def readings_in_force(engine: Engine, election_id: str) -> dict[str, StoredReadi
                     row.crops_dir,
                 )
     return in_force
+
+
+@dataclass(frozen=True)
+class PhotoHistory:
+    """One stored photo of a precinct, what custody says of it, and its reading."""
+
+    photo_id: int
+    sha256: str
+    stored_at: datetime
+    uploads: list[str]
+    declared_precinct: str | None
+    read_precinct: str | None
+    status: str
+    reason: str | None
+    in_force: bool
+
+
+def photo_history(engine: Engine, election_id: str, precinct: str) -> list[PhotoHistory]:
+    """Every photo declared as, or read as, `precinct`, oldest first; the one whose
+    reading is in force is marked."""
+    in_force = readings_in_force(engine, election_id).get(precinct)
+    query = (
+        select(PhotoRow, ReadingRow)
+        .outerjoin(ReadingRow, col(ReadingRow.photo_id) == col(PhotoRow.id))
+        .where(
+            col(PhotoRow.election_id) == election_id,
+            (col(PhotoRow.declared_precinct) == precinct)
+            | (col(ReadingRow.precinct_id) == precinct),
+        )
+        .order_by(col(PhotoRow.id))
+    )
+    history: list[PhotoHistory] = []
+    with Session(engine) as session:
+        for photo, reading in session.execute(query).all():
+            uploads = session.execute(
+                select(UploadRow)
+                .where(col(UploadRow.photo_id) == photo.id)
+                .order_by(col(UploadRow.id))
+            ).scalars()
+            history.append(
+                PhotoHistory(
+                    photo_id=photo.id or 0,
+                    sha256=photo.sha256,
+                    stored_at=photo.stored_at,
+                    uploads=[_custody_line(u) for u in uploads],
+                    declared_precinct=photo.declared_precinct,
+                    read_precinct=None if reading is None else reading.precinct_id,
+                    status=photo.status,
+                    reason=None if reading is None else reading.reason,
+                    in_force=in_force is not None and in_force.photo_id == photo.id,
+                )
+            )
+    return history
+
+
+def _custody_line(upload: UploadRow) -> str:
+    when = f"{upload.received_at:%Y-%m-%d %H:%M} UTC"
+    return f"{when} {upload.uploader} ({upload.outcome}, {upload.original_name})"
