@@ -1,0 +1,1 @@
+"""Synthetic photos of filled worksheets, with ground truth, for testing the reader."""

@@ -1,0 +1,1 @@
+"""The machine-readable caucus worksheet: its layout (data), its QR code and its renderer."""
