@@ -64,6 +64,55 @@ def test_review_and_certify_a_county(database_settings: Settings) -> None:
     assert reconcile_election(engine, IOWA, utcnow()).items_created == 0  # idempotent
     with pytest.raises(RefusedError, match="cannot be certified"):
         sign_off(engine, IOWA, COUNTY, "Pat Chair", "county chair", {}, utcnow())
+    env = canvass_env(database_settings)
+    listed = json.loads(
+        subprocess.run(
+            [CANVASS, "queue", "--county", COUNTY, "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    assert {i["id"] for i in listed} == {i.id for i in items}
+    first = next(i for i in listed if i["kind"] == "mismatch")
+    resolved = subprocess.run(
+        [
+            CANVASS,
+            "resolve",
+            str(first["id"]),
+            "--reviewer",
+            "ann",
+            "--decision",
+            "paper_says",
+            "--value",
+            str(first["details"]["paper"]),
+            "--reason",
+            "the sheet is clear",
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert resolved.returncode == 0, resolved.stderr
+    assert json.loads(resolved.stdout)["status"] == "resolved"
+    no_reason = subprocess.run(
+        [
+            CANVASS,
+            "resolve",
+            str(next(i["id"] for i in listed if i["id"] != first["id"])),
+            "--reviewer",
+            "bob",
+            "--decision",
+            "acknowledge",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert no_reason.returncode == 3 and "reason" in no_reason.stderr
+    items = queue(engine, IOWA.id, county=COUNTY)
     now = utcnow()
     for item in items:
         claim(engine, item.id, "ann", now)
@@ -80,7 +129,6 @@ def test_review_and_certify_a_county(database_settings: Settings) -> None:
         else:
             decide(engine, item.id, "ann", "acknowledge", "seen; the sheet stands", now)
     assert blockers(engine, IOWA, COUNTY) == []
-    env = canvass_env(database_settings)
     out = database_settings.data_dir / "out"
     certified = subprocess.run(
         [

@@ -11,7 +11,7 @@ from rich.table import Table
 from canvass.cli.common import emit_json, open_database, progress_bar, settings_of, stderr_console
 from canvass.errors import InputError
 from canvass.pipeline import reconcile_election
-from canvass.store.decide import decide
+from canvass.store.decide import check_request, decide
 from canvass.store.elections import load_election
 from canvass.store.review import ACTIONS, claim, queue
 from canvass.store.types import utcnow
@@ -88,6 +88,8 @@ def resolve(
     """Claim an item and, with --decision, decide it (a reason is required)."""
     if not reviewer.strip():
         raise InputError("say who you are (--reviewer NAME)")
+    if decision is not None:
+        check_request(decision, reason, value)  # before claiming: a refused request holds nothing
     engine = open_database(settings_of(ctx))
     now = utcnow()
     held = claim(engine, item, reviewer, now)

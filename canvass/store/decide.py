@@ -38,7 +38,7 @@ def decide(
     value: int | None = None,
 ) -> DecisionOutcome:
     """Record `reviewer`'s decision on an item they hold."""
-    _check_request(action, reason, value)
+    check_request(action, reason, value)
     with session_scope(engine) as session:
         row = _held_item(session, item_id, reviewer, now)
         if action == "confirm_reported" and value is None:
@@ -62,7 +62,7 @@ def decide(
         return outcome
 
 
-def _check_request(action: str, reason: str, value: int | None) -> None:
+def check_request(action: str, reason: str, value: int | None) -> None:
     if action not in ACTIONS:
         raise InputError(f"unknown decision {action!r}: use one of {', '.join(ACTIONS)}")
     if not reason.strip():
