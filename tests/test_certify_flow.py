@@ -22,6 +22,7 @@ from canvass.store.decide import decide
 from canvass.store.intake import ReportVersion, store_reports
 from canvass.store.readings import record_reading
 from canvass.store.review import claim, queue
+from canvass.store.status import election_status
 from canvass.store.types import utcnow
 from ingest.photos import Custody, intake_photo
 from tests.conftest import CANVASS, canvass_env
@@ -129,6 +130,9 @@ def test_review_and_certify_a_county(database_settings: Settings) -> None:
         else:
             decide(engine, item.id, "ann", "acknowledge", "seen; the sheet stands", now)
     assert blockers(engine, IOWA, COUNTY) == []
+    adams = election_status(engine, IOWA.id).counties[COUNTY]
+    assert (adams.photos, adams.read, adams.in_review) == (len(PRECINCTS), len(PRECINCTS), 0)
+    assert adams.cleared == len(PRECINCTS)
     out = database_settings.data_dir / "out"
     certified = subprocess.run(
         [
@@ -157,6 +161,7 @@ def test_review_and_certify_a_county(database_settings: Settings) -> None:
     assert "Pat Chair" in (out / "report.html").read_text()
     manifest = json.loads((out / "manifest.json").read_text())
     assert len(manifest["photos"]) == len(PRECINCTS)
+    assert election_status(engine, IOWA.id).counties[COUNTY].certified == len(PRECINCTS)
     # frozen: reconciliation leaves it, decisions are refused, until an admin reopens it
     assert reconcile_election(engine, IOWA, utcnow()).items_created == 0
     again = subprocess.run(

@@ -8,15 +8,17 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import Engine, distinct, func, select
 from sqlmodel import Session, col
 
-from canvass.store.tables import PhotoRow, PrecinctRow, ReportRow
+from canvass.store.review import frozen_counties
+from canvass.store.tables import AuditRow, PhotoRow, PrecinctRow, ReportRow, ReviewItemRow
 
 STAGES = ("photos", "read", "reported", "cleared", "in_review", "certified")
 
 
 @dataclass(frozen=True)
 class StageCounts:
-    """Precincts at each stage. `cleared`, `in_review` and `certified` are filled by the
-    reconciliation stage; until it has run they are 0."""
+    """Precincts at each stage: a photo stored, a reading, a report, compared by the last
+    reconciliation with nothing left to review (`cleared`), items open or waiting
+    (`in_review`), in a certified county (`certified`)."""
 
     precincts: int
     photos: int = 0
@@ -59,7 +61,34 @@ def election_status(engine: Engine, election_id: str) -> Status:
             .select_from(PhotoRow)
             .where(col(PhotoRow.election_id) == election_id)
         ).scalar_one()
-    stages = {"photos": photographed, "read": read, "reported": reported}
+        waiting = set(
+            session.execute(
+                select(distinct(col(ReviewItemRow.precinct_id))).where(
+                    col(ReviewItemRow.election_id) == election_id,
+                    col(ReviewItemRow.status).in_(["open", "waiting"]),
+                )
+            ).scalars()
+        )
+        reviewed = set(
+            session.execute(
+                select(distinct(col(ReviewItemRow.precinct_id))).where(
+                    col(ReviewItemRow.election_id) == election_id
+                )
+            ).scalars()
+        )
+        frozen = frozen_counties(session, election_id)
+        ran = session.execute(
+            select(col(AuditRow.seq)).where(col(AuditRow.action) == "reconcile.run").limit(1)
+        ).first()
+    compared = ((read & reported) | reviewed) if ran else set()
+    stages = {
+        "photos": photographed,
+        "read": read,
+        "reported": reported,
+        "cleared": compared - waiting,
+        "in_review": waiting,
+        "certified": {p for p, c in county_of.items() if c in frozen},
+    }
     counties = {
         county: _counts([p for p, c in county_of.items() if c == county], stages)
         for county in dict.fromkeys(county_of.values())
