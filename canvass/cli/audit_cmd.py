@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
-from canvass.cli.common import emit_json, open_database, settings_of, stderr_console
+from canvass.cli.common import JsonFlag, emit_json, open_database, settings_of, stderr_console
 from canvass.errors import StorageError
 from canvass.store.audit import verify_chain
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")]
 
 
 def verify(ctx: typer.Context, as_json: JsonFlag = False) -> None:

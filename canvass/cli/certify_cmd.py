@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from canvass.cli.common import emit_json, open_database, settings_of, stderr_console
+from canvass.cli.common import JsonFlag, emit_json, open_database, settings_of, stderr_console
 from canvass.errors import InputError, RefusedError
 from canvass.report import ReportContent, render_html, render_pdf, resolved_items
 from canvass.results import compute_results, results_csv, totals
@@ -24,7 +24,6 @@ from canvass.store.certify import (
 from canvass.store.elections import load_election
 from canvass.store.types import utcnow
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")]
 CountyOpt = Annotated[str | None, typer.Option(help="The county.")]
 
 

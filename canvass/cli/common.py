@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +17,7 @@ from canvass.settings import Settings, load_settings
 from canvass.store.db import open_engine, require_current_schema
 
 ProgressCallback = Any  # Callable[[int, int], None]; kept loose for Typer's introspection
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")]
 
 
 def settings_of(ctx: typer.Context) -> Settings:

@@ -9,7 +9,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from canvass.cli.common import emit_json, open_database, progress_bar, settings_of, stderr_console
+from canvass.cli.common import (
+    JsonFlag,
+    emit_json,
+    open_database,
+    progress_bar,
+    settings_of,
+    stderr_console,
+)
 from canvass.errors import InputError, NotFoundError
 from canvass.settings import Settings
 from canvass.store.elections import load_election
@@ -21,8 +28,6 @@ from ingest.blobs import LocalBlobStore, sha256_of
 from ingest.photos import Custody, Intake, ingest_paths
 from ingest.reports import SOURCES, LineError, parse_reports
 from ingest.sniff import Limits
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")]
 
 
 def open_intake(settings: Settings) -> Intake:

@@ -10,7 +10,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from canvass.cli.common import emit_json, open_database, progress_bar, settings_of, stderr_console
+from canvass.cli.common import (
+    JsonFlag,
+    emit_json,
+    open_database,
+    progress_bar,
+    settings_of,
+    stderr_console,
+)
 from canvass.cli.setup_cmds import builtin_election
 from canvass.errors import NotFoundError, NotReadyError, StorageError
 from canvass.model import Election
@@ -18,8 +25,6 @@ from canvass.settings import Settings
 from canvass.store.elections import load_election
 from ingest.queue import read_queued
 from ocr.read import PhotoReader, default_reader
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")]
 
 
 def _election(settings: Settings) -> Election:

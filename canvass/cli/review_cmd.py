@@ -8,15 +8,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from canvass.cli.common import emit_json, open_database, progress_bar, settings_of, stderr_console
+from canvass.cli.common import (
+    JsonFlag,
+    emit_json,
+    open_database,
+    progress_bar,
+    settings_of,
+    stderr_console,
+)
 from canvass.errors import InputError
 from canvass.pipeline import reconcile_election
 from canvass.store.decide import check_request, decide
 from canvass.store.elections import load_election
 from canvass.store.review import ACTIONS, claim, queue
 from canvass.store.types import utcnow
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")]
 
 
 def reconcile(ctx: typer.Context, as_json: JsonFlag = False) -> None:

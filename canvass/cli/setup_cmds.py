@@ -9,15 +9,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from canvass.cli.common import emit_json, open_database, settings_of, stderr_console
+from canvass.cli.common import JsonFlag, emit_json, open_database, settings_of, stderr_console
 from canvass.elections.fileformat import dump_election, load_election_file
 from canvass.elections.iowa2020 import build_iowa2020
 from canvass.model import Election
 from canvass.settings import Settings
 from canvass.store.db import migrate, open_engine
 from canvass.store.elections import load_election, save_election
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")]
 
 
 def builtin_election(settings: Settings) -> Election:

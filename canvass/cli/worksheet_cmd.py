@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from canvass.cli.common import emit_json, open_database, progress_bar, settings_of, stderr_console
+from canvass.cli.common import (
+    JsonFlag,
+    emit_json,
+    open_database,
+    progress_bar,
+    settings_of,
+    stderr_console,
+)
 from canvass.cli.setup_cmds import builtin_election
 from canvass.errors import NotFoundError, NotReadyError
 from canvass.model import Election, Precinct
@@ -17,8 +24,6 @@ from canvass.store.elections import load_election
 from canvass.worksheet.layout import DPI, build_layout
 from canvass.worksheet.pdf import PdfWriter
 from canvass.worksheet.render import WorksheetRenderer, check_output, save_sheet
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")]
 
 worksheet_app = typer.Typer(
     help="The worksheet form: its layout, and blank sheets to print.", no_args_is_help=True
