@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from canvass.model import Election
 from canvass.store.decide import decided_values
-from canvass.store.intake import reports_in_force
+from canvass.store.intake import reports_by_precinct
 from canvass.store.readings import readings_in_force
 from canvass.store.review import NewItem, queue, sync_items
 from reconcile.compare import DEFAULT_CLEAR_THRESHOLD, Discrepancy, Paper, reconcile_precinct
@@ -47,9 +47,7 @@ def reconcile_election(
     """Compare the paper in force with every source for every precinct that has either,
     and bring the review queue up to date (idempotent; earlier decisions are kept)."""
     papers = readings_in_force(engine, election.id)
-    reports: dict[str, dict[str, dict[str, float]]] = {}
-    for (precinct, source), fields in reports_in_force(engine, election.id).items():
-        reports.setdefault(precinct, {})[source] = fields
+    reports = reports_by_precinct(engine, election.id)
     decided = decided_values(engine, election.id)
     touched = [p.id for p in election.precincts if p.id in papers or p.id in reports]
     items: list[NewItem] = []

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from canvass.model import Election, Tally
 from canvass.store.decide import decided_values
-from canvass.store.intake import reports_in_force
+from canvass.store.intake import reports_by_precinct
 from canvass.store.readings import readings_in_force
 from reconcile.caucus_math import compute_for_election
 from reconcile.compare import Paper, reconcile_precinct
@@ -44,9 +44,7 @@ def compute_results(
     """Rows for every precinct (of `county`) with paper, or with a documented exception."""
     papers = readings_in_force(engine, election.id)
     decided = decided_values(engine, election.id)
-    reports: dict[str, dict[str, dict[str, float]]] = {}
-    for (precinct, source), fields in reports_in_force(engine, election.id).items():
-        reports.setdefault(precinct, {})[source] = fields
+    reports = reports_by_precinct(engine, election.id)
     rows: list[ResultRow] = []
     for p in election.precincts:
         if county is not None and p.county != county:

@@ -19,13 +19,12 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from canvass.cli.common import emit_json, open_database, settings_of
-from canvass.cli.setup_cmds import builtin_election
+from canvass.cli.common import emit_json, settings_of
+from canvass.cli.setup_cmds import builtin_election, current_election
 from canvass.elections.iowa2020_results import load_certified
-from canvass.errors import InputError, NotFoundError, NotReadyError
+from canvass.errors import InputError, NotFoundError
 from canvass.model import Election, Tally
 from canvass.settings import Settings
-from canvass.store.elections import load_election
 from reconcile.caucus_math import MathResult, compute_for_election, state_sde_totals
 from reconcile.findings import count_by_code
 from reconcile.rules import rule_set
@@ -58,7 +57,7 @@ def math(
     if file is None:
         raise InputError("give a tally file: canvass math FILE (.json or .jsonl)")
     tallies, many = read_tallies(file)
-    election = _election(settings)
+    election = current_election(settings)
     started = time.perf_counter()
     results = [_compute(tally, election, file, line) for line, tally in tallies]
     elapsed = time.perf_counter() - started
@@ -143,16 +142,6 @@ def _compute(tally: Tally, election: Election, path: Path, line: int) -> MathRes
         return compute_for_election(tally, election)
     except InputError as exc:
         raise InputError(f"{path} line {line}: {exc.message}") from exc
-
-
-def _election(settings: Settings) -> Election:
-    """The loaded election, else (no database set up) the built-in Iowa 2020 one."""
-    if settings.database_url or settings.sqlite_path.exists():
-        try:
-            return load_election(open_database(settings))
-        except NotReadyError:
-            pass
-    return builtin_election(settings)
 
 
 def _dump_certified(settings: Settings) -> None:

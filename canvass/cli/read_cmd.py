@@ -18,20 +18,11 @@ from canvass.cli.common import (
     settings_of,
     stderr_console,
 )
-from canvass.cli.setup_cmds import builtin_election
-from canvass.errors import NotFoundError, NotReadyError, StorageError
-from canvass.model import Election
-from canvass.settings import Settings
+from canvass.cli.setup_cmds import current_election
+from canvass.errors import NotFoundError
 from canvass.store.elections import load_election
 from ingest.queue import read_queued
 from ocr.read import PhotoReader, default_reader
-
-
-def _election(settings: Settings) -> Election:
-    try:
-        return load_election(open_database(settings))
-    except (NotReadyError, StorageError):
-        return builtin_election(settings)
 
 
 def read(
@@ -42,7 +33,7 @@ def read(
     """Read one worksheet photo and print what it says; stores nothing."""
     if not photo.is_file():
         raise NotFoundError(f"{photo}: no such file; check the path")
-    reader: PhotoReader = default_reader(_election(settings_of(ctx)))
+    reader: PhotoReader = default_reader(current_election(settings_of(ctx)))
     started = time.perf_counter()
     outcome = reader(photo.read_bytes())
     elapsed = time.perf_counter() - started

@@ -12,6 +12,7 @@ from rich.table import Table
 from canvass.cli.common import JsonFlag, emit_json, open_database, settings_of, stderr_console
 from canvass.elections.fileformat import dump_election, load_election_file
 from canvass.elections.iowa2020 import build_iowa2020
+from canvass.errors import NotReadyError
 from canvass.model import Election
 from canvass.settings import Settings
 from canvass.store.db import migrate, open_engine
@@ -20,6 +21,17 @@ from canvass.store.elections import load_election, save_election
 
 def builtin_election(settings: Settings) -> Election:
     return build_iowa2020(settings.fixtures_dir / "iowa2020")
+
+
+def current_election(settings: Settings) -> Election:
+    """The election loaded in the database, or the built-in Iowa 2020 when none is
+    initialised (without creating a database file as a side effect)."""
+    if not settings.database_url and not settings.sqlite_path.exists():
+        return builtin_election(settings)
+    try:
+        return load_election(open_database(settings))
+    except NotReadyError:
+        return builtin_election(settings)
 
 
 def init(
@@ -78,10 +90,6 @@ def export_election(
     out: Annotated[Path, typer.Option(help="Where to write the election file (JSON).")],
 ) -> None:
     """Write the loaded election (or the built-in one) as an election file: a template."""
-    settings = settings_of(ctx)
-    try:
-        election = load_election(open_database(settings))
-    except Exception:
-        election = builtin_election(settings)
+    election = current_election(settings_of(ctx))
     out.write_text(json.dumps(dump_election(election), indent=1), encoding="utf-8")
     stderr_console().print(f"wrote {out} ({len(election.precincts)} units)")

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from canvass.cli.common import emit_json, progress_bar, settings_of, stderr_console
-from canvass.cli.worksheet_cmd import county_precincts, current_election
+from canvass.cli.setup_cmds import current_election
+from canvass.cli.worksheet_cmd import county_precincts
 from canvass.errors import InputError
 from canvass.handwriting import Split
 from canvass.synth.generate import MANIFEST, SynthConfig, generate_set, plan_jobs

@@ -11,16 +11,13 @@ import typer
 from canvass.cli.common import (
     JsonFlag,
     emit_json,
-    open_database,
     progress_bar,
     settings_of,
     stderr_console,
 )
-from canvass.cli.setup_cmds import builtin_election
-from canvass.errors import NotFoundError, NotReadyError
+from canvass.cli.setup_cmds import current_election
+from canvass.errors import NotFoundError
 from canvass.model import Election, Precinct
-from canvass.settings import Settings
-from canvass.store.elections import load_election
 from canvass.worksheet.layout import DPI, build_layout
 from canvass.worksheet.pdf import PdfWriter
 from canvass.worksheet.render import WorksheetRenderer, check_output, save_sheet
@@ -28,17 +25,6 @@ from canvass.worksheet.render import WorksheetRenderer, check_output, save_sheet
 worksheet_app = typer.Typer(
     help="The worksheet form: its layout, and blank sheets to print.", no_args_is_help=True
 )
-
-
-def current_election(settings: Settings) -> Election:
-    """The election loaded in the database, or the built-in Iowa 2020 when none is
-    initialised (without creating a database file as a side effect)."""
-    if not settings.database_url and not settings.sqlite_path.exists():
-        return builtin_election(settings)
-    try:
-        return load_election(open_database(settings))
-    except NotReadyError:
-        return builtin_election(settings)
 
 
 def find_precinct(election: Election, precinct_id: str) -> Precinct:

@@ -25,7 +25,6 @@ from canvass.store.db import session_scope
 from canvass.store.readings import readings_in_force
 from canvass.store.review import frozen_counties
 from canvass.store.tables import (
-    AuditRow,
     CertificationRow,
     DecisionRow,
     PhotoRow,
@@ -165,9 +164,8 @@ def sign_off(
     with session_scope(engine) as session:
         if scope in frozen_counties(session, election.id):
             raise ConflictError(f"{scope} is already certified")
-        append(session, certifier, "certify", f"scope/{scope}", {"role": role, "manifest": digest})
-        session.flush()
-        head = _head(session)
+        details = {"role": role, "manifest": digest}
+        head = append(session, certifier, "certify", f"scope/{scope}", details)  # the new head
         session.add(
             CertificationRow(
                 election_id=election.id,
@@ -180,13 +178,6 @@ def sign_off(
             )
         )
     return SignOff(scope, certifier.strip(), role.strip(), digest, head, now)
-
-
-def _head(session: Session) -> str:
-    row = session.execute(
-        select(col(AuditRow.hash)).order_by(col(AuditRow.seq).desc()).limit(1)
-    ).scalar_one()
-    return str(row)
 
 
 def reopen(

@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -50,8 +50,8 @@ def open_engine(settings: Settings) -> Engine:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.effective_database_url())
     try:
-        with engine.connect():
-            pass
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
     except OperationalError as exc:
         raise StorageError(
             f"cannot reach the database ({exc.orig}); check CANVASS_DATABASE_URL "

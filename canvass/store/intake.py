@@ -216,6 +216,16 @@ def _store_one(
     return 1
 
 
+def reports_by_precinct(
+    engine: Engine, election_id: str
+) -> dict[str, dict[str, dict[str, int | float]]]:
+    """precinct -> source -> the fields of that source's report in force."""
+    grouped: dict[str, dict[str, dict[str, int | float]]] = {}
+    for (precinct, source), fields in reports_in_force(engine, election_id).items():
+        grouped.setdefault(precinct, {})[source] = fields
+    return grouped
+
+
 def reports_in_force(
     engine: Engine, election_id: str
 ) -> dict[tuple[str, str], dict[str, int | float]]:
