@@ -228,3 +228,18 @@ class CertificationRow(SQLModel, table=True):
     reopened_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
+
+
+class AccountRow(SQLModel, table=True):
+    """A person who signs in to the web app. The role decides which routes admit them;
+    the password is stored only as an argon2 hash."""
+
+    __tablename__ = "account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    display_name: str = Field(max_length=128)
+    role: str = Field(max_length=16)  # uploader | reviewer | certifier | admin
+    password_hash: str = Field(max_length=256)
+    active: bool = True
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
