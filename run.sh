@@ -46,7 +46,7 @@ case "${1:-}" in
     demo)
         shift
         setup
-        exec "$VENV/bin/canvass" demo "$@"
+        exec "$VENV/bin/canvass" demo --serve "$@"
         ;;
     test)
         shift

@@ -31,7 +31,7 @@ from canvass.store.review import QueueItem, queue
 from canvass.store.types import utcnow
 from canvass.synth.generate import MANIFEST, SynthConfig, generate_set, plan_jobs
 from canvass.synth.sources import Unit, certified_units
-from ingest.blobs import LocalBlobStore, sha256_of
+from ingest.blobs import open_blob_store, sha256_of
 from ingest.photos import Custody, Intake, intake_photo
 from ingest.queue import ReadSummary, read_queued
 from ingest.sniff import Limits
@@ -77,8 +77,8 @@ def run_demo(
         summary = read_queued(
             engine,
             election.id,
-            settings.photos_dir,
-            settings.data_dir / "crops",
+            open_blob_store(settings, "photos"),
+            open_blob_store(settings, "crops"),
             default_reader(election),
             None,
             progress,
@@ -138,7 +138,7 @@ def _ingest(
 ) -> int:
     intake = Intake(
         engine,
-        LocalBlobStore(settings.photos_dir),
+        open_blob_store(settings, "photos"),
         election,
         Limits(settings.max_photo_bytes, settings.max_photo_pixels, settings.max_pdf_pages),
     )

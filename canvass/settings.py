@@ -36,6 +36,41 @@ class Settings(BaseSettings):
         description="Largest image accepted, in pixels (refuses decompression bombs).",
     )
     max_pdf_pages: int = Field(default=20, gt=0, description="Most pages in a scanned PDF.")
+    secret_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="Signs web sessions and API tokens; unset: <data_dir>/secret_key (made once).",
+    )
+    # Abuse limits of the web server (canvass/web/limits.py).
+    requests_per_client: int = Field(
+        default=8, gt=0, description="Requests one client (token, else address) may have open."
+    )
+    max_request_bytes: int = Field(
+        default=41_000_000, gt=0, description="Largest request body; more is refused with 413."
+    )
+    receive_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="Longest wait for the next piece of a request body (408)."
+    )
+    min_upload_rate: int = Field(
+        default=4_000, ge=0, description="Slowest average upload, bytes/s, after the grace (408)."
+    )
+    slow_upload_grace_seconds: float = Field(
+        default=20.0, ge=0, description="Time before the minimum upload rate applies."
+    )
+    max_connections: int = Field(
+        default=10_000, gt=0, description="Open connections the server holds before 503s."
+    )
+    # Reading on many machines (ingest/blobs.py, ingest/work.py).
+    blob_url: str | None = Field(
+        default=None,
+        description="Object store for photos and crops: s3://bucket/prefix (AWS_* configure "
+        "boto3, AWS_ENDPOINT_URL_S3 an S3-compatible server) or a directory; unset: data_dir.",
+    )
+    worker_stalled_seconds: float = Field(
+        default=30.0,
+        ge=2,
+        description="A worker silent this long is taken for dead and its jobs are run again.",
+    )
     fixtures_dir: Path = Field(
         default=REPO_ROOT / "fixtures",
         description="The project's committed data (Iowa 2020, handwriting samples).",

@@ -1,10 +1,11 @@
 """Photo intake: check, store the original bytes, record custody, queue for reading.
 
 Intake returns as soon as a photo is safely stored and queued; reading happens after
-(`canvass read-queued`). Order of writes: the blob first (atomic, content-addressed,
-idempotent), then the rows in one transaction, so a crash at any point leaves no half
-file and no row without its file; at worst an unreferenced blob, which the next upload of
-the same photo reuses.
+(`canvass worker`, `canvass read-queued`). Order of writes: the blob first (atomic,
+content-addressed, idempotent, in the store `open_blob_store` chose), then the rows in one
+transaction, with the photo's reading job on PostgreSQL, so a crash at any point leaves no
+half file, no row without its file and no stored photo without its job; at worst an
+unreferenced blob, which the next upload of the same photo reuses (`canvass doctor` lists it).
 """
 
 from __future__ import annotations

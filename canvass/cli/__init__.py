@@ -44,6 +44,8 @@ def _register_stages(app: typer.Typer) -> None:
         math_cmd,
         read_cmd,
         review_cmd,
+        web_cmds,
+        worker_cmds,
     )
     from canvass.cli.synth_cmd import synth_app
     from canvass.cli.worksheet_cmd import worksheet_app
@@ -55,6 +57,8 @@ def _register_stages(app: typer.Typer) -> None:
     app.command("photos")(ingest_cmd.photos)
     app.command("read")(read_cmd.read)
     app.command("read-queued")(read_cmd.read_queue)
+    app.command("worker")(worker_cmds.worker)
+    app.command("doctor")(worker_cmds.doctor)
     reports_app = typer.Typer(
         help="Electronic reports (app, hotline, published).", no_args_is_help=True
     )
@@ -71,6 +75,8 @@ def _register_stages(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
     app.add_typer(worksheet_app, name="worksheet")
     app.add_typer(synth_app, name="synth")
+    app.add_typer(web_cmds.users_app, name="users")
+    app.command("serve")(web_cmds.serve)
 
 
 def main() -> None:

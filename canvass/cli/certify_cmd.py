@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from canvass.certification import certified_folder, certify_scope
 from canvass.cli.common import JsonFlag, emit_json, open_database, settings_of, stderr_console
-from canvass.errors import InputError, RefusedError
-from canvass.report import ReportContent, render_html, render_pdf, resolved_items
-from canvass.results import compute_results, results_csv, totals
-from canvass.store.certify import (
-    STATE,
-    blockers,
-    documented_exceptions,
-    evidence_manifest,
-    reopen,
-    sign_off,
-)
+from canvass.errors import InputError
+from canvass.results import compute_results, results_csv
+from canvass.store.certify import STATE, documented_exceptions, reopen
 from canvass.store.elections import load_election
 from canvass.store.types import utcnow
 
@@ -47,53 +38,13 @@ def certify(
     engine = open_database(settings)
     election = load_election(engine)
     scope = _scope(county, state)
-    problems = blockers(engine, election, scope)
-    if problems:
-        raise RefusedError(
-            f"{scope} cannot be certified yet ({len(problems)} to do): " + "; ".join(problems[:5])
-        )
-    rows = compute_results(
-        engine,
-        election,
-        None if scope == STATE else scope,
-        sorted(documented_exceptions(engine, election.id)),
-    )
-    csv_text = results_csv(rows, election)
-    manifest = evidence_manifest(
-        engine, election, scope, hashlib.sha256(csv_text.encode()).hexdigest()
-    )
-    signed = sign_off(engine, election, scope, certifier, role, manifest, utcnow())
-    folder = out or settings.data_dir / "certified" / scope.replace(" ", "_")
-    folder.mkdir(parents=True, exist_ok=True)
-    content = ReportContent(
-        election=election.name,
-        scope=scope,
-        certifier=signed.certifier,
-        role=signed.role,
-        at=f"{signed.certified_at:%Y-%m-%d %H:%M:%S}",
-        manifest=signed.manifest_sha256,
-        audit_head=signed.audit_head,
-        precincts=len(rows),
-        totals=list(totals(rows, election).items()),
-        items=resolved_items(engine, election.id, scope),
-    )
-    (folder / "results.csv").write_text(csv_text, encoding="utf-8")
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    (folder / "report.html").write_text(render_html(content), encoding="utf-8")
-    (folder / "report.pdf").write_bytes(render_pdf(content))
-    summary = {
-        "scope": scope,
-        "certifier": signed.certifier,
-        "manifest_sha256": signed.manifest_sha256,
-        "audit_head": signed.audit_head,
-        "precincts": len(rows),
-        "out": str(folder),
-    }
+    folder = out or certified_folder(settings.data_dir, scope)
+    done = certify_scope(engine, election, scope, certifier, role, folder, utcnow())
     if as_json:
-        emit_json(summary)
+        emit_json(done.as_json())
     else:
         stderr_console().print(
-            f"{scope} certified by {signed.certifier}; results and report in {folder}"
+            f"{scope} certified by {done.signed.certifier}; results and report in {folder}"
         )
 
 

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from canvass.cli.common import progress_bar, settings_of
+from canvass.cli.web_cmds import serve_demo
 from canvass.demo import DEFAULT_COUNTIES, DemoResult, run_demo
 
 
@@ -18,6 +19,11 @@ def demo(
     county: Annotated[list[str] | None, typer.Option(help="A county to run (repeatable).")] = None,
     every: Annotated[bool, typer.Option("--all", help="All 1,765 caucus units.")] = False,
     seed: Annotated[int, typer.Option(help="Photos and injected errors follow the seed.")] = 2020,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then serve the web app with demo accounts.")
+    ] = False,
+    host: Annotated[str, typer.Option(help="With --serve: the address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="With --serve: the port.")] = 8000,
 ) -> None:
     """Election night on the configured database (SQLite by default), end to end."""
     settings = settings_of(ctx)
@@ -27,6 +33,8 @@ def demo(
     console.print(f"[bold]canvass demo[/bold]: Iowa 2020, {where}; data in {settings.data_dir}")
     result = run_demo(settings, counties, seed, lambda label: progress_bar(label, quiet=False))
     _print(console, result)
+    if serve:
+        serve_demo(settings, host, port)
 
 
 def _print(console: Console, r: DemoResult) -> None:

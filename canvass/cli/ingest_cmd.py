@@ -24,7 +24,7 @@ from canvass.store.intake import store_reports
 from canvass.store.readings import photo_history
 from canvass.store.status import election_status
 from canvass.store.types import utcnow
-from ingest.blobs import LocalBlobStore, sha256_of
+from ingest.blobs import open_blob_store, sha256_of
 from ingest.photos import Custody, Intake, ingest_paths
 from ingest.reports import SOURCES, LineError, parse_reports
 from ingest.sniff import Limits
@@ -34,7 +34,7 @@ def open_intake(settings: Settings) -> Intake:
     engine = open_database(settings)
     return Intake(
         engine=engine,
-        blobs=LocalBlobStore(settings.photos_dir),
+        blobs=open_blob_store(settings, "photos"),
         election=load_election(engine),
         limits=Limits(settings.max_photo_bytes, settings.max_photo_pixels, settings.max_pdf_pages),
     )

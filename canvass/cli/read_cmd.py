@@ -21,6 +21,7 @@ from canvass.cli.common import (
 from canvass.cli.setup_cmds import current_election
 from canvass.errors import NotFoundError
 from canvass.store.elections import load_election
+from ingest.blobs import open_blob_store
 from ingest.queue import read_queued
 from ocr.read import PhotoReader, default_reader
 
@@ -69,8 +70,8 @@ def read_queue(
         summary = read_queued(
             engine,
             election.id,
-            settings.photos_dir,
-            settings.data_dir / "crops",
+            open_blob_store(settings, "photos"),
+            open_blob_store(settings, "crops"),
             reader,
             workers,
             progress,

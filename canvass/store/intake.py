@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 from canvass.errors import ConflictError
 from canvass.store.audit import append
 from canvass.store.db import session_scope
+from canvass.store.jobs import defer_read
 from canvass.store.tables import PhotoRow, ReportImportRow, ReportRow, UploadRow
 
 
@@ -45,7 +46,8 @@ def record_photo(engine: Engine, upload: UploadRecord, photo: NewPhoto) -> tuple
     """Record a stored photo and its upload in one transaction: (photo id, newly stored).
 
     A photo already stored (same SHA-256) is not stored again; the upload is noted as a
-    duplicate. Two identical uploads racing each other end the same way.
+    duplicate. Two identical uploads racing each other end the same way. On PostgreSQL the
+    photo's reading job is deferred in the same transaction (`store/jobs.py`).
     """
     for _attempt in range(3):
         try:
@@ -77,6 +79,7 @@ def _record_photo_once(engine: Engine, upload: UploadRecord, photo: NewPhoto) ->
         assert row.id is not None
         session.add(_upload_row(upload, "stored", None, row.id))
         _log_upload(session, upload, "photo.stored", None)
+        defer_read(session, row.id)  # PostgreSQL: its reading job commits with the row
         return row.id, True
 
 

@@ -1,11 +1,27 @@
-"""The adapter between machine readings and their rows."""
+"""The adapter between machine readings and their rows.
+
+A photo's machine reading is stored once, whoever reads it (`canvass read-queued`, the web
+server's reader, any number of `canvass worker`s on any number of machines): the database
+guarantees it, not a process. Two layers:
+
+- a claim with a lease (`claim_photo`): a conditional UPDATE that only one reader wins, so
+  two readers rarely spend time on the same photo. A claim lapses after `CLAIM_LEASE`, or
+  at once when its holder was a process on this machine that no longer exists (a reader
+  killed with SIGKILL and restarted does not wait for the lease);
+- the unique `reading.photo_id` and the status change in the reading's own transaction
+  (`record_reading`): even a reader whose lease lapsed mid-read cannot store a second one.
+"""
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
-from sqlalchemy import Engine, select
+from sqlalchemy import CursorResult, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -21,6 +37,10 @@ class QueuedPhoto:
     blob_key: str
     media_type: str
     declared_precinct: str | None
+
+
+CLAIM_LEASE = timedelta(minutes=2)
+ClaimResult = Literal["claimed", "done", "busy"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,8 @@ def record_reading(
             photo = session.get(PhotoRow, photo_id)
             if photo is not None:
                 photo.status = status
+                photo.claimed_by = None
+                photo.claim_expires_at = None
             details = {"status": status, "precinct": reading.precinct, "reason": reading.reason}
             append(session, "reader", "photo.read", f"photo/{photo_id}", details)
     except IntegrityError:
@@ -80,8 +102,88 @@ def record_reading(
     return True
 
 
+def stored_photo(engine: Engine, photo_id: int) -> QueuedPhoto | None:
+    """A stored photo by id (None when there is no such photo)."""
+    with Session(engine) as session:
+        r = session.get(PhotoRow, photo_id)
+        return (
+            None
+            if r is None
+            else QueuedPhoto(photo_id, r.blob_key, r.media_type, r.declared_precinct)
+        )
+
+
+def new_claimant() -> str:
+    """A reader's identity in claims: host, process, and a nonce for this reader."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def claim_photo(engine: Engine, photo_id: int, claimant: str, now: datetime) -> ClaimResult:
+    """Try to become the one reader of a queued photo: `claimed`, `done` (it is read, or
+    gone) or `busy` (another live reader holds it).
+
+    Compare-and-set: the UPDATE names the holder it saw, so of two readers racing for the
+    same photo exactly one changes the row. Reading the holder and writing are separate
+    transactions because SQLite cannot turn a stale read into a write.
+    """
+    with Session(engine) as session:
+        row = session.execute(
+            select(
+                col(PhotoRow.status), col(PhotoRow.claimed_by), col(PhotoRow.claim_expires_at)
+            ).where(col(PhotoRow.id) == photo_id)
+        ).one_or_none()
+    if row is None or row.status != "queued":
+        return "done"
+    holder, expires = row.claimed_by, row.claim_expires_at
+    live = holder not in (None, claimant) and expires is not None and expires > now
+    if live and not _holder_is_dead(str(holder)):
+        return "busy"
+    seen = (
+        col(PhotoRow.claimed_by).is_(None)
+        if holder is None
+        else (col(PhotoRow.claimed_by) == holder)
+    )
+    with session_scope(engine) as session:
+        changed: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            update(PhotoRow)
+            .where(col(PhotoRow.id) == photo_id, col(PhotoRow.status) == "queued", seen)
+            .values(claimed_by=claimant, claim_expires_at=now + CLAIM_LEASE)
+            .execution_options(synchronize_session=False)
+        )
+    return "claimed" if changed.rowcount == 1 else "busy"
+
+
+def release_claim(engine: Engine, photo_id: int, claimant: str) -> None:
+    """Give a photo back to the queue unread (its blob could not be fetched, or we stop)."""
+    with session_scope(engine) as session:
+        session.execute(
+            update(PhotoRow)
+            .where(col(PhotoRow.id) == photo_id, col(PhotoRow.claimed_by) == claimant)
+            .values(claimed_by=None, claim_expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _holder_is_dead(holder: str) -> bool:
+    """True when the claim was made by a process on this machine that no longer runs."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname()[:80] or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def readings_in_force(engine: Engine, election_id: str) -> dict[str, StoredReading]:
-    """Per precinct (as read from the sheet), its latest accepted reading.
+    """Per precinct (as read from the sheet), the accepted reading of its latest photo.
+
+    Latest by when the photo was stored, not when it was read: readers on many machines
+    finish in any order, and a retake must win over the photo it replaces.
 
     Earlier readings of the same precinct (retakes) stay stored and visible in the history;
     rejected photos never displace an accepted reading.
@@ -90,7 +192,7 @@ def readings_in_force(engine: Engine, election_id: str) -> dict[str, StoredReadi
         select(ReadingRow, col(PhotoRow.declared_precinct))
         .join(PhotoRow, col(PhotoRow.id) == col(ReadingRow.photo_id))
         .where(col(ReadingRow.election_id) == election_id, col(ReadingRow.status) == "read")
-        .order_by(col(ReadingRow.read_at), col(ReadingRow.id))
+        .order_by(col(PhotoRow.stored_at), col(PhotoRow.id))
     )
     in_force: dict[str, StoredReading] = {}
     with Session(engine) as session:

@@ -9,7 +9,14 @@ from sqlalchemy import Engine, distinct, func, select
 from sqlmodel import Session, col
 
 from canvass.store.review import frozen_counties
-from canvass.store.tables import AuditRow, PhotoRow, PrecinctRow, ReportRow, ReviewItemRow
+from canvass.store.tables import (
+    AuditRow,
+    PhotoRow,
+    PrecinctRow,
+    ReadingRow,
+    ReportRow,
+    ReviewItemRow,
+)
 
 STAGES = ("photos", "read", "reported", "cleared", "in_review", "certified")
 
@@ -97,8 +104,14 @@ def election_status(engine: Engine, election_id: str) -> Status:
 
 
 def _precincts(session: Session, election_id: str, status: str | None) -> set[str]:
-    query = select(distinct(col(PhotoRow.declared_precinct))).where(
-        col(PhotoRow.election_id) == election_id, col(PhotoRow.declared_precinct).is_not(None)
+    """Precincts with a photo (in `status`): the precinct read from the sheet, else the one
+    the uploader declared (a phone upload often declares none)."""
+    precinct = func.coalesce(col(ReadingRow.precinct_id), col(PhotoRow.declared_precinct))
+    query = (
+        select(distinct(precinct))
+        .select_from(PhotoRow)
+        .outerjoin(ReadingRow, col(ReadingRow.photo_id) == col(PhotoRow.id))
+        .where(col(PhotoRow.election_id) == election_id)
     )
     if status:
         query = query.where(col(PhotoRow.status) == status)

@@ -77,6 +77,11 @@ class PhotoRow(SQLModel, table=True):
     declared_precinct: str | None = Field(default=None, max_length=64, index=True)
     status: str = Field(max_length=16, index=True)  # queued | read | rejected | failed
     stored_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # The reader working on it (host:pid:nonce) and until when; see store/readings.py.
+    claimed_by: str | None = Field(default=None, max_length=128)
+    claim_expires_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
 
 
 class UploadRow(SQLModel, table=True):

@@ -1,0 +1,82 @@
+"""The web app factory: `create_app(settings)` builds the FastAPI app for `canvass serve`.
+
+Server-rendered pages (Jinja2) for uploaders, reviewers and certifiers, the same actions
+as JSON under /api (documented at /docs), signed cookie sessions with CSRF tokens for
+browsers and bearer tokens for scripts. The app refuses to start when the database is not
+ready (`canvass init`) or when any route does not declare the roles it admits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from canvass.settings import Settings
+from canvass.web.auth import require_declared_roles
+from canvass.web.context import STATIC, WebContext, build_context
+from canvass.web.errors import install_error_handlers
+from canvass.web.reader import BackgroundReader
+from canvass.web.routes import certify, progress, review, review_api, session, upload
+from canvass.web.security import SecurityHeaders
+
+SESSION_COOKIE = "canvass_session"
+SESSION_SECONDS = 12 * 3600
+DESCRIPTION = """Photos of handwritten caucus worksheets in; certified, reconciled results out.
+
+Get a token with `POST /api/session` (your user name and password), then send
+`Authorization: Bearer <token>` with every call. Errors answer `{"error": "..."}` with
+what is wrong and what to do. Roles: uploader, reviewer, certifier, admin; each call
+says which it admits (403 otherwise)."""
+
+
+def create_app(settings: Settings, *, background_reader: bool = False) -> FastAPI:
+    """The app on `settings`' database; `background_reader` runs the embedded reader
+    (`canvass serve` does unless `--no-reader`)."""
+    ctx = build_context(settings)
+    app = FastAPI(
+        title="canvass",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=_lifespan(ctx, background_reader),
+        redoc_url=None,
+    )
+    app.state.ctx = ctx
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (session, progress, upload, review, review_api, certify):
+        app.include_router(module.router)
+    install_error_handlers(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=ctx.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_SECONDS,
+        same_site="lax",
+        https_only=False,
+    )
+    app.add_middleware(SecurityHeaders)
+    require_declared_roles(app.routes)
+    return app
+
+
+def _lifespan(
+    ctx: WebContext, reading: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        require_declared_roles(app.routes)  # routes added after the factory count too
+        reader = BackgroundReader(ctx.settings) if reading else None
+        if reader is not None:
+            reader.start()
+        app.state.reader = reader
+        try:
+            yield
+        finally:
+            if reader is not None:
+                reader.stop()
+            ctx.engine.dispose()
+
+    return lifespan

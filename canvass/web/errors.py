@@ -1,0 +1,67 @@
+"""Errors become HTTP answers here, once: the canvass error family (each class carries its
+`http_status`), FastAPI's request validation, and Starlette's own 404/405.
+
+Under /api the answer is `{"error": "<what is wrong and what to do>"}`; a page gets the
+message on a page (and a browser that is not signed in is sent to the sign-in page).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from canvass.errors import CanvassError
+from canvass.web.auth import SignInRequired
+from canvass.web.context import page
+
+HTTP_MESSAGES = {
+    404: "there is no such page: check the address, or start again from the menu",
+    405: "this address does not take that kind of request",
+}
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/api"
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    return page(request, "error.html", None, status_code=status, status=status, message=message)
+
+
+async def canvass_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CanvassError)
+    if isinstance(exc, SignInRequired) and not wants_json(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    return error_response(request, exc.http_status, exc.message)
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        problems.append(f"{where}: {error.get('msg', 'invalid')}" if where else error["msg"])
+    message = "the request is not valid (" + "; ".join(problems) + "): correct it and send again"
+    return error_response(request, 422, message)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+    response = error_response(request, exc.status_code, message)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(CanvassError, canvass_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_error)

@@ -1,0 +1,240 @@
+"""Everything a reviewer sees of one item, gathered once for the page and the API.
+
+Blind double entry: a value no machine could read (kind `unreadable`) is keyed by two
+reviewers who must not influence each other, so for those items neither the other
+entries nor the reported values nor the machine's guess are shown; only the crop, and
+how many entries there are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from canvass.model import Election
+from canvass.store.decide import decisions_for
+from canvass.store.review import DOUBLE_ENTRY_KINDS, QueueItem
+from canvass.web.context import WebContext
+from canvass.web.queries import claim_expiry, paper_in_force, precinct_items, review_item
+from canvass.web.readback import MEASURES, precinct_title
+from canvass.worksheet.layout import WorksheetLayout
+
+LABELS = {
+    "paper_says": "The paper says",
+    "confirm_reported": "The report is right",
+    "request_photo": "Ask for a new photo",
+    "escalate": "Escalate to the county chair",
+    "acknowledge": "Acknowledge: the sheet stands as written",
+}
+KIND_LABELS = {"missing_paper": "Accept the reports (documented exception)"} | {
+    "precinct_conflict": "The sheet's QR code is right"
+}
+REASONS = {
+    "paper_says": "read from the sheet's photo",
+    "confirm_reported": "the sheet supports the report",
+    "request_photo": "the photo does not show this clearly: retake it",
+    "escalate": "needs the county chair's decision",
+    "acknowledge": "seen; the sheet stands as written",
+}
+KIND_REASONS = {"missing_paper": "no sheet: the reports stand as a documented exception"}
+KIND_TEXT = {
+    "mismatch": "The paper and the reports differ",
+    "unreadable": "The paper could not be read with certainty: key it blind",
+    "sources_disagree": "The electronic sources disagree",
+    "missing_paper": "No worksheet photo has been read for this precinct",
+    "missing_report": "No electronic report for this precinct",
+    "precinct_conflict": "The sheet and the uploader name different precincts",
+    "math_finding": "The worksheet's own math has a finding",
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    needs_value: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class FieldView:
+    key: str
+    label: str
+    crop_url: str | None
+    value: int | None
+    confidence: float | None
+    status: str | None
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Where a field is on the straightened sheet (page pixels), to outline it."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+@dataclass(frozen=True)
+class ItemView:
+    item: QueueItem
+    title: str
+    explanation: str
+    blind: bool
+    fields: list[FieldView]
+    sheet_url: str | None
+    photo_url: str | None
+    reported: dict[str, int]
+    findings: list[QueueItem]
+    decisions: list[dict[str, Any]]
+    entries: int
+    entered: bool
+    actions: list[Action]
+    held_by: str | None
+    held_until: datetime | None
+    suggested_value: int | None = None
+    open: bool = field(default=True)
+    marks: list[Mark] = field(default_factory=list)
+    page: tuple[int, int] = (0, 0)
+
+    def as_json(self) -> dict[str, Any]:
+        return queue_json(self.item) | {
+            "claimed_by": self.held_by,
+            "message": blind_message(self.item) if self.blind else self.item.details.get("message"),
+            "blind": self.blind,
+            "fields_read": [f.__dict__ for f in self.fields],
+            "sheet_url": self.sheet_url,
+            "photo_url": self.photo_url,
+            "reported": self.reported,
+            "findings": [f.as_json() for f in self.findings],
+            "decisions": self.decisions,
+            "entries": self.entries,
+            "you_entered": self.entered,
+            "actions": [a.name for a in self.actions],
+        }
+
+
+def field_label(key: str) -> str:
+    measure, _, candidate = key.partition(".")
+    label = MEASURES.get(measure, measure.replace("_", " ").capitalize())
+    return f"{label}, {candidate}" if candidate else label
+
+
+def actions_for(kind: str, blind: bool) -> list[Action]:
+    if blind or kind == "sources_disagree":
+        names = ["paper_says", "request_photo", "escalate"]
+    elif kind in ("math_finding", "missing_report"):
+        names = ["acknowledge", "escalate"]
+    elif kind in ("missing_paper", "precinct_conflict"):
+        names = ["confirm_reported", "request_photo", "escalate"]
+    else:
+        names = ["paper_says", "confirm_reported", "request_photo", "escalate"]
+    return [
+        Action(
+            n,
+            KIND_LABELS.get(kind, LABELS[n]) if n == "confirm_reported" else LABELS[n],
+            n == "paper_says",
+            KIND_REASONS.get(kind, REASONS[n]) if n == "confirm_reported" else REASONS[n],
+        )
+        for n in names
+    ]
+
+
+def item_view(ctx: WebContext, item_id: int, reviewer: str, now: datetime) -> ItemView:
+    item = review_item(ctx.engine, item_id)
+    blind = item.kind in DOUBLE_ENTRY_KINDS
+    paper = paper_in_force(ctx.engine, ctx.election.id, item.precinct_id)
+    fields = []
+    for key in item.fields:
+        read = paper.reading.fields.get(key) if paper else None
+        crop = f"/crops/{paper.photo_id}/{key}.png" if paper and paper.crops_dir else None
+        fields.append(
+            FieldView(
+                key,
+                field_label(key),
+                crop,
+                None if blind or read is None else read.value,
+                None if blind or read is None else round(read.confidence, 4),
+                None if read is None else read.status,
+            )
+        )
+    decisions = decisions_for(ctx.engine, item_id)
+    expiry = claim_expiry(ctx.engine, item_id)
+    live = item.claimed_by is not None and expiry is not None and expiry > now
+    suggested = item.details.get("paper") if item.kind == "mismatch" else None
+    return ItemView(
+        item=item,
+        title=precinct_title(ctx.election, item.precinct_id),
+        explanation=KIND_TEXT.get(item.kind, item.kind),
+        blind=blind,
+        fields=fields,
+        sheet_url=f"/crops/{paper.photo_id}/sheet.jpg" if paper and paper.crops_dir else None,
+        photo_url=f"/photos/{paper.sha256}" if paper else None,
+        reported={} if blind else dict(item.details.get("reported", {})),
+        findings=_findings(ctx, item),
+        decisions=[] if blind else [_decision(d) for d in decisions],
+        entries=sum(1 for d in decisions if d.action == "paper_says"),
+        entered=any(d.reviewer == reviewer for d in decisions if d.action == "paper_says"),
+        actions=actions_for(item.kind, blind),
+        held_by=item.claimed_by if live else None,
+        held_until=expiry if live else None,
+        suggested_value=suggested if isinstance(suggested, int) else None,
+        open=item.status in ("open", "waiting"),
+        marks=field_marks(ctx.layout, item.fields),
+        page=(ctx.layout.width, ctx.layout.height),
+    )
+
+
+def field_marks(layout: WorksheetLayout, keys: list[str]) -> list[Mark]:
+    """The outline of each field's digit boxes, with a margin."""
+    fields = {f.key: f for f in (*layout.fields, layout.delegates_to_elect)}
+    marks = []
+    for key in keys:
+        found = fields.get(key)
+        if found is not None and found.boxes:
+            first, last = found.boxes[0], found.boxes[-1]
+            pad = first.h // 4
+            width = last.x + last.w - first.x + 2 * pad
+            marks.append(Mark(first.x - pad, first.y - pad, width, first.h + 2 * pad))
+    return marks
+
+
+def queue_json(item: QueueItem) -> dict[str, Any]:
+    """An item as the queue lists it; a blind item's message and details would show the
+    reported value, so they are left out."""
+    if item.kind not in DOUBLE_ENTRY_KINDS:
+        return item.as_json() | {"claimed_by": item.claimed_by}
+    return item.as_json() | {
+        "claimed_by": item.claimed_by,
+        "details": {"message": blind_message(item)},
+    }
+
+
+def blind_message(item: QueueItem) -> str:
+    where = ", ".join(field_label(k) for k in item.fields) or item.precinct_id
+    return f"{where}: key it from the crop (blind double entry)"
+
+
+def _findings(ctx: WebContext, item: QueueItem) -> list[QueueItem]:
+    return [
+        i
+        for i in precinct_items(ctx.engine, ctx.election.id, item.precinct_id)
+        if i.kind == "math_finding" and i.id != item.id
+    ]
+
+
+def _decision(d: Any) -> dict[str, Any]:
+    return {
+        "reviewer": d.reviewer,
+        "action": d.action,
+        "value": d.value,
+        "reason": d.reason,
+        "final": d.final,
+        "at": d.at.isoformat(),
+    }
+
+
+def county_names(election: Election) -> list[str]:
+    return list(dict.fromkeys(p.county for p in election.precincts))

@@ -1,0 +1,171 @@
+"""Read-only look-ups the pages need and no other edge does: one photo by digest, one
+review item by id, the paper in force for one precinct, a precinct's findings.
+
+They only read; every change goes through the store's own functions (intake, claim,
+decide, sign-off), as the command line does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from canvass.errors import NotFoundError
+from canvass.model import SheetReading
+from canvass.store.review import QueueItem
+from canvass.store.tables import DecisionRow, PhotoRow, ReadingRow, ReviewItemRow
+
+PHOTO_STATUS = {"queued": "queued", "read": "read", "rejected": "rejected", "failed": "rejected"}
+
+
+@dataclass(frozen=True)
+class PhotoState:
+    """A stored photo as its uploader follows it: queued, read or rejected."""
+
+    photo_id: int
+    sha256: str
+    status: str
+    declared_precinct: str | None
+    reading: SheetReading | None
+    blob_key: str
+    media_type: str
+
+    @property
+    def precinct(self) -> str | None:
+        if self.reading is not None and self.reading.precinct:
+            return self.reading.precinct
+        return self.declared_precinct
+
+
+@dataclass(frozen=True)
+class PaperInForce:
+    """The reading in force for a precinct, and where its photo and crops are."""
+
+    photo_id: int
+    sha256: str
+    reading: SheetReading
+    crops_dir: str | None
+    read_at: datetime
+
+
+def photo_state(engine: Engine, sha256: str) -> PhotoState:
+    with Session(engine) as session:
+        found = session.execute(
+            select(PhotoRow, ReadingRow)
+            .outerjoin(ReadingRow, col(ReadingRow.photo_id) == col(PhotoRow.id))
+            .where(col(PhotoRow.sha256) == sha256.lower())
+        ).first()
+    if found is None:
+        raise NotFoundError(f"no stored photo {sha256[:16]}...: upload it again")
+    photo, reading = found
+    return PhotoState(
+        photo_id=photo.id or 0,
+        sha256=photo.sha256,
+        status=PHOTO_STATUS.get(photo.status, "queued"),
+        declared_precinct=photo.declared_precinct,
+        reading=None if reading is None else SheetReading.model_validate_json(reading.reading_json),
+        blob_key=photo.blob_key,
+        media_type=photo.media_type,
+    )
+
+
+def review_item(engine: Engine, item_id: int) -> QueueItem:
+    """One item, whatever its status."""
+    with Session(engine) as session:
+        row = session.get(ReviewItemRow, item_id)
+    if row is None:
+        raise NotFoundError(f"no review item {item_id}: go back to the queue")
+    return _item(row)
+
+
+def _item(row: ReviewItemRow) -> QueueItem:
+    return QueueItem(
+        id=row.id or 0,
+        precinct_id=row.precinct_id,
+        county=row.county,
+        kind=row.kind,
+        fields=json.loads(row.fields_json),
+        details=json.loads(row.details_json),
+        effect_delegates=row.effect_delegates,
+        effect_sde=row.effect_sde,
+        status=row.status,
+        claimed_by=row.claimed_by,
+    )
+
+
+def claim_expiry(engine: Engine, item_id: int) -> datetime | None:
+    with Session(engine) as session:
+        row = session.get(ReviewItemRow, item_id)
+        return None if row is None else row.claim_expires_at
+
+
+def paper_in_force(engine: Engine, election_id: str, precinct: str) -> PaperInForce | None:
+    """The latest accepted reading of `precinct`: the rule of
+    `canvass.store.readings.readings_in_force`, for one precinct (a test keeps the two in
+    step), so an item page does not parse every reading of the state."""
+    with Session(engine) as session:
+        found = session.execute(
+            select(ReadingRow, col(PhotoRow.sha256))
+            .join(PhotoRow, col(PhotoRow.id) == col(ReadingRow.photo_id))
+            .where(
+                col(ReadingRow.election_id) == election_id,
+                col(ReadingRow.status) == "read",
+                col(ReadingRow.precinct_id) == precinct,
+            )
+            .order_by(col(ReadingRow.read_at).desc(), col(ReadingRow.id).desc())
+            .limit(1)
+        ).first()
+    if found is None:
+        return None
+    row, sha = found
+    reading = SheetReading.model_validate_json(row.reading_json)
+    return PaperInForce(row.photo_id, sha, reading, row.crops_dir, row.read_at)
+
+
+def precinct_items(engine: Engine, election_id: str, precinct: str) -> list[QueueItem]:
+    """Every current (not superseded) item of a precinct: its findings and discrepancies."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(ReviewItemRow)
+            .where(
+                col(ReviewItemRow.election_id) == election_id,
+                col(ReviewItemRow.precinct_id) == precinct,
+                col(ReviewItemRow.status) != "superseded",
+            )
+            .order_by(col(ReviewItemRow.id))
+        ).scalars()
+        return [_item(r) for r in rows]
+
+
+def entered_by(engine: Engine, reviewer: str, item_ids: list[int]) -> set[int]:
+    """Which of these items `reviewer` has already decided or keyed (a blind entry waits
+    for another reviewer, so it must not come back to the same one)."""
+    if not item_ids:
+        return set()
+    with Session(engine) as session:
+        rows = session.execute(
+            select(col(DecisionRow.item_id)).where(
+                col(DecisionRow.reviewer) == reviewer, col(DecisionRow.item_id).in_(item_ids)
+            )
+        ).scalars()
+        return set(rows)
+
+
+def certified_scopes(engine: Engine, election_id: str) -> dict[str, str]:
+    """Scopes signed off and not reopened, with who signed them."""
+    from canvass.store.tables import CertificationRow
+
+    with Session(engine) as session:
+        rows = session.execute(
+            select(CertificationRow).where(
+                col(CertificationRow.election_id) == election_id,
+                col(CertificationRow.reopened_at).is_(None),
+            )
+        ).scalars()
+        return {
+            r.scope: f"{r.certifier} ({r.role}), {r.certified_at:%Y-%m-%d %H:%M} UTC" for r in rows
+        }

@@ -1,0 +1,197 @@
+"""Certification for people and as JSON: per county, what still blocks the sign-off, the
+results, the discrepancy report and the sign-off form; the state view rolls counties up.
+
+Signing off is `canvass.certification.certify_scope`, the story `canvass certify` tells;
+the signer is the signed-in account (its display name), with the role they type.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from canvass.certification import (
+    CERTIFIED_FILES,
+    certified_folder,
+    certify_scope,
+    check_scope,
+)
+from canvass.errors import NotFoundError
+from canvass.report import resolved_items
+from canvass.store.certify import STATE, blockers, reopen
+from canvass.store.status import StageCounts, election_status
+from canvass.store.types import utcnow
+from canvass.web.auth import Principal
+from canvass.web.context import WebContext, ctx_of, flash, page
+from canvass.web.queries import certified_scopes
+from canvass.web.routes.common import Admin, Certifier, see_other
+from canvass.web.routes.progress import result_rows, totals_table
+
+router = APIRouter()
+Scope = Annotated[str, Path(max_length=128, description="A county's name, or STATE.")]
+
+
+class SignOffRequest(BaseModel):
+    role: str = Field(min_length=1, max_length=128, description="e.g. 'Adams County chair'")
+
+
+class ReopenRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.get("/certify", response_class=HTMLResponse, include_in_schema=False)
+def state_page(request: Request, principal: Certifier) -> Response:
+    ctx = ctx_of(request)
+    status = election_status(ctx.engine, ctx.election.id)
+    signed = certified_scopes(ctx.engine, ctx.election.id)
+    groups: dict[str, list[tuple[str, StageCounts]]] = {
+        "ready": [],
+        "working": [],
+        "certified": [],
+        "quiet": [],
+    }
+    for county, counts in status.counties.items():
+        groups[_group(county, counts, signed)].append((county, counts))
+    return page(
+        request,
+        "certify_state.html",
+        principal,
+        status=status,
+        signed=signed,
+        groups=groups,
+        state_blockers=blockers(ctx.engine, ctx.election, STATE),
+    )
+
+
+def _group(county: str, counts: StageCounts, signed: dict[str, str]) -> str:
+    """Where a county is listed: certified, ready to sign off (every unit read, nothing in
+    review), with work under way, or nothing in yet."""
+    if county in signed:
+        return "certified"
+    if counts.read == counts.precincts and not counts.in_review:
+        return "ready"
+    return "working" if counts.photos or counts.reported or counts.in_review else "quiet"
+
+
+@router.get("/certify/{scope}", response_class=HTMLResponse, include_in_schema=False)
+def scope_page(request: Request, principal: Certifier, scope: Scope) -> Response:
+    ctx = ctx_of(request)
+    check_scope(ctx.election, scope)
+    if scope == STATE:
+        return see_other("/certify")
+    rows = result_rows(ctx, scope)
+    return page(
+        request,
+        "certify_county.html",
+        principal,
+        scope=scope,
+        problems=blockers(ctx.engine, ctx.election, scope),
+        signed=certified_scopes(ctx.engine, ctx.election.id).get(scope),
+        totals=totals_table(rows, ctx.election),
+        backed=len(rows),
+        precincts=sum(1 for p in ctx.election.precincts if p.county == scope),
+        items=resolved_items(ctx.engine, ctx.election.id, scope),
+        files=_files(ctx, scope),
+    )
+
+
+def _files(ctx: WebContext, scope: str) -> list[str]:
+    folder = certified_folder(ctx.settings.data_dir, scope)
+    return [name for name in CERTIFIED_FILES if (folder / name).is_file()]
+
+
+def _sign(ctx: WebContext, principal: Principal, scope: str, role: str) -> dict[str, Any]:
+    check_scope(ctx.election, scope)
+    folder = certified_folder(ctx.settings.data_dir, scope)
+    signer = principal.account.display_name
+    done = certify_scope(ctx.engine, ctx.election, scope, signer, role, folder, utcnow())
+    return done.as_json()
+
+
+@router.post("/certify/{scope}", include_in_schema=False)
+async def sign_page(
+    request: Request,
+    principal: Certifier,
+    scope: Scope,
+    role: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    ctx = ctx_of(request)
+    done = await run_in_threadpool(_sign, ctx, principal, scope, role)
+    flash(request, f"{scope} is certified by {done['certifier']}: the results are frozen.")
+    return see_other("/certify" if scope == STATE else f"/certify/{scope}")
+
+
+def _reopen(ctx: WebContext, principal: Principal, scope: str, reason: str) -> None:
+    check_scope(ctx.election, scope)
+    reopen(ctx.engine, ctx.election, scope, principal.username, reason, utcnow())
+
+
+@router.post("/certify/{scope}/reopen", include_in_schema=False)
+def reopen_page(
+    request: Request,
+    principal: Admin,
+    scope: Scope,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    ctx = ctx_of(request)
+    reopen(
+        ctx.engine,
+        ctx.election,
+        check_scope(ctx.election, scope),
+        principal.username,
+        reason,
+        utcnow(),
+    )
+    flash(request, f"{scope} is reopened: decisions can be made again.")
+    return see_other("/certify" if scope == STATE else f"/certify/{scope}")
+
+
+@router.get("/certify/{scope}/files/{name}", include_in_schema=False)
+def certified_file(request: Request, _: Certifier, scope: Scope, name: str) -> Response:
+    ctx = ctx_of(request)
+    check_scope(ctx.election, scope)
+    if name not in _files(ctx, scope):
+        raise NotFoundError(f"{scope} has no certified file {name!r}: certify it first")
+    return FileResponse(certified_folder(ctx.settings.data_dir, scope) / name)
+
+
+@router.get("/api/certify/{scope}", tags=["certify"])
+def api_blockers(request: Request, _: Certifier, scope: Scope) -> dict[str, Any]:
+    """What still blocks signing off the county (or STATE), and who signed it if signed."""
+    ctx = ctx_of(request)
+    check_scope(ctx.election, scope)
+    return {
+        "scope": scope,
+        "certified": certified_scopes(ctx.engine, ctx.election.id).get(scope),
+        "blockers": blockers(ctx.engine, ctx.election, scope),
+    }
+
+
+@router.post("/api/certify/{scope}", tags=["certify"])
+async def api_sign(
+    request: Request, principal: Certifier, scope: Scope, body: SignOffRequest
+) -> dict[str, Any]:
+    """Sign off the county (or STATE) as the calling account, with the role given;
+    refused (422, with the list) while anything blocks it."""
+    return await run_in_threadpool(_sign, ctx_of(request), principal, scope, body.role)
+
+
+@router.post("/api/certify/{scope}/reopen", tags=["certify"])
+def api_reopen(
+    request: Request, principal: Admin, scope: Scope, body: ReopenRequest
+) -> dict[str, str]:
+    """Unfreeze a certified county or the state (administrators; logged with the reason)."""
+    ctx = ctx_of(request)
+    reopen(
+        ctx.engine,
+        ctx.election,
+        check_scope(ctx.election, scope),
+        principal.username,
+        body.reason,
+        utcnow(),
+    )
+    return {"scope": scope, "status": "reopened"}

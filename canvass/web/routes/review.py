@@ -1,0 +1,144 @@
+"""The review queue for people: the queue by effect, one item with its crop and sources,
+and the decisions, made from the keyboard (1-5 choose, Enter decides, then the next item).
+
+Claims and decisions are the store's (`claim`, `check_request`, `decide`): the same
+calls `canvass resolve` makes, so the same rules hold (a live claim is exclusive, a
+reason is required, blind double entry, frozen counties refuse).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from canvass.errors import InputError, NotFoundError
+from canvass.store.review import DOUBLE_ENTRY_KINDS, claim, queue
+from canvass.store.types import utcnow
+from canvass.web.context import ctx_of, flash, page
+from canvass.web.deciding import claim_and_decide, take_next
+from canvass.web.itemview import KIND_TEXT, blind_message, county_names, item_view
+from canvass.web.routes.common import PhotoViewer, Reviewer, see_other, whole_number
+
+router = APIRouter()
+CROP_NAME = r"^[A-Za-z0-9_.-]+\.(png|jpg)$"
+Filter = Annotated[str | None, Query(max_length=128)]
+FormFilter = Annotated[str, Form(max_length=128)]
+
+
+def _filters(county: str | None, kind: str | None) -> str:
+    query = {k: v for k, v in (("county", county), ("kind", kind)) if v}
+    return f"?{urlencode(query)}" if query else ""
+
+
+@router.get("/review", response_class=HTMLResponse, include_in_schema=False)
+def queue_page(
+    request: Request, principal: Reviewer, county: Filter = None, kind: Filter = None
+) -> Response:
+    ctx = ctx_of(request)
+    items = queue(ctx.engine, ctx.election.id, county or None, kind or None)
+    everything = queue(ctx.engine, ctx.election.id) if county or kind else items
+    with_items = {i.county for i in everything}
+    return page(
+        request,
+        "review_queue.html",
+        principal,
+        items=items,
+        county=county or "",
+        kind=kind or "",
+        counties=[c for c in county_names(ctx.election) if c in with_items],
+        kinds=sorted({i.kind for i in everything}),
+        kind_text=KIND_TEXT,
+        blind_message=blind_message,
+        blind_kinds=DOUBLE_ENTRY_KINDS,
+        filters=_filters(county, kind),
+    )
+
+
+@router.post("/review/next", include_in_schema=False)
+async def next_item(
+    request: Request, principal: Reviewer, county: FormFilter = "", kind: FormFilter = ""
+) -> Response:
+    ctx = ctx_of(request)
+    found = await run_in_threadpool(take_next, ctx, principal.username, county, kind)
+    if found is None:
+        flash(request, "Nothing left for you to review here.")
+        return see_other(f"/review{_filters(county, kind)}")
+    return see_other(f"/review/items/{found}{_filters(county, kind)}")
+
+
+@router.get("/review/items/{item_id}", response_class=HTMLResponse, include_in_schema=False)
+def item_page(
+    request: Request,
+    principal: Reviewer,
+    item_id: int,
+    county: Filter = None,
+    kind: Filter = None,
+) -> Response:
+    ctx = ctx_of(request)
+    view = item_view(ctx, item_id, principal.username, utcnow())
+    return page(
+        request,
+        "review_item.html",
+        principal,
+        view=view,
+        county=county or "",
+        kind=kind or "",
+        filters=_filters(county, kind),
+    )
+
+
+@router.post("/review/items/{item_id}/claim", include_in_schema=False)
+def claim_item(
+    request: Request,
+    principal: Reviewer,
+    item_id: int,
+    county: FormFilter = "",
+    kind: FormFilter = "",
+) -> Response:
+    claim(ctx_of(request).engine, item_id, principal.username, utcnow())
+    return see_other(f"/review/items/{item_id}{_filters(county, kind)}")
+
+
+@router.post("/review/items/{item_id}/decide", include_in_schema=False)
+def decide_item(
+    request: Request,
+    principal: Reviewer,
+    item_id: int,
+    action: Annotated[str, Form(max_length=32)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    value: Annotated[str, Form(max_length=16)] = "",
+    county: FormFilter = "",
+    kind: FormFilter = "",
+) -> Response:
+    ctx = ctx_of(request)
+    now = utcnow()
+    try:
+        number = whole_number(value, "the value the paper shows")
+        outcome = claim_and_decide(ctx, item_id, principal.username, action, reason, number, now)
+    except InputError as mistake:  # the reviewer can correct it on the same page
+        flash(request, mistake.message[0].upper() + mistake.message[1:] + ".", "error")
+        return see_other(f"/review/items/{item_id}{_filters(county, kind)}")
+    flash(request, outcome.message[0].upper() + outcome.message[1:] + ".")
+    found = take_next(ctx, principal.username, county, kind)
+    if found is None:
+        flash(request, "That was the last item for you here.")
+        return see_other(f"/review{_filters(county, kind)}")
+    return see_other(f"/review/items/{found}{_filters(county, kind)}")
+
+
+@router.get("/crops/{photo_id}/{name}", include_in_schema=False)
+def crop(request: Request, _: PhotoViewer, photo_id: int, name: str) -> Response:
+    """A field's crop or the corrected sheet, as the reader stored them."""
+    if not re.match(CROP_NAME, name):
+        raise NotFoundError("no such crop")
+    ctx = ctx_of(request)
+    key = f"{photo_id}/{name}"
+    if not ctx.crops.exists(key):
+        raise NotFoundError(f"no crop {name} for photo {photo_id}: the photo may not be read yet")
+    kind = "image/png" if name.endswith(".png") else "image/jpeg"
+    return Response(ctx.crops.get(key), media_type=kind)

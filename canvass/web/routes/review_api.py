@@ -1,0 +1,86 @@
+"""The review queue as JSON: the same store calls as the pages and `canvass resolve`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from canvass.store.review import claim, queue
+from canvass.store.types import utcnow
+from canvass.web.context import ctx_of
+from canvass.web.deciding import claim_and_decide
+from canvass.web.itemview import item_view, queue_json
+from canvass.web.routes.common import Reviewer
+
+router = APIRouter(prefix="/api", tags=["review"])
+
+
+class Decision(BaseModel):
+    action: str = Field(
+        description="paper_says, confirm_reported, request_photo, escalate or acknowledge"
+    )
+    reason: str = Field(min_length=1, max_length=2000)
+    value: int | None = Field(default=None, ge=0, description="What the paper shows.")
+
+
+class DecisionAnswer(BaseModel):
+    id: int
+    status: str
+    message: str
+
+
+class ClaimAnswer(BaseModel):
+    id: int
+    status: str
+    claimed_until: str | None
+
+
+@router.get("/queue")
+def api_queue(
+    request: Request,
+    _: Reviewer,
+    county: Annotated[str | None, Query(max_length=128)] = None,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+) -> list[dict[str, Any]]:
+    """Open and waiting items, those that move the most SDE first (as `canvass queue`;
+    items keyed blind do not show the reported value)."""
+    ctx = ctx_of(request)
+    items = queue(ctx.engine, ctx.election.id, county, kind)
+    return [queue_json(i) for i in items]
+
+
+@router.get("/items/{item_id}")
+def api_item(request: Request, principal: Reviewer, item_id: int) -> dict[str, Any]:
+    """One item with the machine reading of its fields, each source's value and the
+    precinct's math findings (blind items show neither values nor other entries)."""
+    view = item_view(ctx_of(request), item_id, principal.username, utcnow())
+    return view.as_json()
+
+
+@router.post("/items/{item_id}/claim", response_model=ClaimAnswer)
+def api_claim(request: Request, principal: Reviewer, item_id: int) -> ClaimAnswer:
+    """Hold the item for 15 minutes (refused while another reviewer holds it)."""
+    now = utcnow()
+    claim(ctx_of(request).engine, item_id, principal.username, now)
+    view = item_view(ctx_of(request), item_id, principal.username, now)
+    until = view.held_until.isoformat() if view.held_until else None
+    return ClaimAnswer(id=item_id, status="claimed", claimed_until=until)
+
+
+@router.post("/items/{item_id}/decision", response_model=DecisionAnswer)
+def api_decide(
+    request: Request, principal: Reviewer, item_id: int, decision: Decision
+) -> DecisionAnswer:
+    """Claim (if not held already) and decide; a reason is always required."""
+    outcome = claim_and_decide(
+        ctx_of(request),
+        item_id,
+        principal.username,
+        decision.action,
+        decision.reason,
+        decision.value,
+        utcnow(),
+    )
+    return DecisionAnswer(id=outcome.item_id, status=outcome.status, message=outcome.message)

@@ -1,0 +1,54 @@
+"""Security headers on every answer (a pure ASGI middleware).
+
+Pages carry a Content-Security-Policy with no inline script or style (all JavaScript is in
+/static), may not be framed, and are not stored by browsers or proxies (they show election
+data and photos). Static files may be cached but are revalidated. The OpenAPI page loads
+FastAPI's Swagger UI from its CDN, so it alone gets a policy that allows that.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+DOCS_POLICY = (
+    "default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' https://cdn.jsdelivr.net; frame-ancestors 'none'"
+)
+COMMON = (
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
+)
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        policy = DOCS_POLICY if path.startswith("/docs") else PAGE_POLICY
+        cache = b"no-cache" if path.startswith("/static/") else b"no-store"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"cache-control", b"content-security-policy")
+                ]
+                headers += [*COMMON, (b"content-security-policy", policy.encode())]
+                headers.append((b"cache-control", cache))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

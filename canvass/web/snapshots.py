@@ -1,0 +1,51 @@
+"""Results computed once per change of the data, not once per page view.
+
+Computing results re-reads and re-verifies every reading in force (seconds for a whole
+state), so the pages keep the rows per scope together with the audit log's last entry
+number: every action that can change results (a reading, a report, a decision, a
+sign-off) appends to the audit log in its own transaction, so a new entry is the sign to
+compute again. Between changes, every view is immediate.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session, col
+
+from canvass.model import Election
+from canvass.results import ResultRow, compute_results
+from canvass.store.certify import documented_exceptions
+from canvass.store.tables import AuditRow
+
+
+def data_version(engine: Engine) -> int:
+    """The number of the audit log's last entry (0 when empty)."""
+    with Session(engine) as session:
+        return int(session.execute(select(func.max(col(AuditRow.seq)))).scalar_one() or 0)
+
+
+@dataclass
+class ResultsCache:
+    engine: Engine
+    election: Election
+    _rows: dict[str | None, tuple[int, list[ResultRow]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def rows(self, county: str | None) -> list[ResultRow]:
+        """Results of `county` (None: every precinct) as of the latest change."""
+        version = data_version(self.engine)
+        with self._lock:
+            cached = self._rows.get(county)
+            state = self._rows.get(None)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        if county is not None and state is not None and state[0] == version:
+            return [r for r in state[1] if r.county == county]
+        exceptions = sorted(documented_exceptions(self.engine, self.election.id))
+        rows = compute_results(self.engine, self.election, county, exceptions)
+        with self._lock:
+            self._rows[county] = (version, rows)
+        return rows

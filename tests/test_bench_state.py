@@ -1,0 +1,43 @@
+"""Smoke test of the whole-state benchmark at tiny size: two committed 12 MP photos through
+init, ingest, read, reports and reconcile, then the read profile; the JSON has every stage."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from canvass.settings import REPO_ROOT
+
+FULL = REPO_ROOT / "fixtures" / "photos" / "full"
+
+
+@pytest.mark.slow
+def test_state_bench_runs_every_stage(tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    shutil.copytree(FULL, photos / "state-seed1-n2")  # the cache layout the bench reuses
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "canvass.bench.state", "--count", "2"]
+    command += ["--photos", str(photos), "--out", str(out), "--workers", "1", "--profile", "1"]
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    figures = json.loads((out / "state.json").read_text())
+    stages = [s["stage"] for s in figures["stages"]]
+    assert stages == ["init", "ingest", "read", "reports import", "reconcile"]
+    assert figures["results"]["ingest"] == {"stored": 2}
+    assert figures["results"]["read"]["read"] == 2
+    assert figures["results"]["reconcile"]["precincts"] == 2
+    assert abs(sum(s["share"] for s in figures["stages"]) - 1) < 0.01
+    profile = figures["read_profile"]
+    assert profile["photos"] == 1 and "read.read_fields" in profile["stages_share"]
+    assert "photos/s/core" in done.stdout

@@ -1,0 +1,172 @@
+"""The upload API and pages: stored durably and acknowledged, retries answer the same record,
+refusals say what is wrong with the right status, and the read-back in plain words."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from canvass.model import FieldReading, SheetReading
+from canvass.settings import Settings
+from canvass.store.accounts import add_account
+from canvass.store.db import open_engine
+from canvass.store.tables import PhotoRow, UploadRow
+from canvass.store.types import utcnow
+from canvass.web.readback import read_back
+from ingest.blobs import open_blob_store
+from ingest.queue import read_queued
+from ocr.read import default_reader
+from tests.browser.client import bearer, client_for, sign_in
+from tests.browser.support import ACCOUNTS, BLURRED_PHOTO, PASSWORD, UPLOAD_PHOTO, truth_of
+from tests.test_ingest_photos import IOWA, jpeg, make_intake
+
+JPEG = {"Content-Type": "image/jpeg"}
+
+
+@pytest.fixture
+def site(database_settings: Settings) -> Settings:
+    engine = make_intake(database_settings).engine
+    for username, role in ACCOUNTS.items():
+        add_account(engine, username, PASSWORD, role, utcnow())
+    engine.dispose()
+    return database_settings
+
+
+def counts(settings: Settings) -> tuple[int, int]:
+    with Session(open_engine(settings)) as session:
+        photos = session.execute(select(func.count()).select_from(PhotoRow)).scalar_one()
+        uploads = session.execute(select(func.count()).select_from(UploadRow)).scalar_one()
+        return int(photos), int(uploads)
+
+
+def test_an_upload_is_stored_before_the_answer_and_a_retry_is_the_same_record(
+    site: Settings,
+) -> None:
+    data = jpeg(seed=7)
+    with client_for(site) as client:
+        auth = bearer(site, "chair") | JPEG
+        first = client.post("/api/photos?precinct=adams-ad1", content=data, headers=auth)
+        assert first.status_code == 202, first.text
+        body = first.json()
+        assert body["status"] == "stored" and body["photo_url"] == f"/api/photos/{body['sha256']}"
+        blob_keys = [b.key for b in open_blob_store(site, "photos").list()]
+        assert any(body["sha256"] in key for key in blob_keys)  # durable before the answer
+        retry = client.post("/api/photos?precinct=adams-ad1", content=data, headers=auth)
+        assert retry.status_code == 202
+        assert retry.json() == body | {"status": "duplicate"}
+        assert counts(site) == (1, 2)  # one photo; both attempts in custody
+        state = client.get(body["photo_url"], headers=bearer(site, "ann")).json()
+        assert state == {
+            "sha256": body["sha256"],
+            "status": "queued",
+            "precinct": "ADAMS-AD1",
+            "reading": None,
+            "read_back": None,
+        }
+    with Session(open_engine(site)) as session:
+        uploads = session.execute(select(UploadRow).order_by(col(UploadRow.id))).scalars().all()
+        assert [(u.uploader, u.client_source, u.outcome) for u in uploads] == [
+            ("chair", "web", "stored"),
+            ("chair", "web", "duplicate"),
+        ]
+
+
+def test_a_form_upload_from_the_page(site: Settings) -> None:
+    with client_for(site) as client:
+        token = sign_in(client, "chair")
+        sent = client.post(
+            "/upload",
+            data={"csrf_token": token, "precinct": ""},
+            files={"photo": ("sheet.jpg", jpeg(seed=8), "image/jpeg")},
+            follow_redirects=False,
+        )
+        assert sent.status_code == 303 and sent.headers["location"].startswith("/upload/")
+        page = client.get(sent.headers["location"])
+        assert "Photo received" in page.text and 'http-equiv="refresh"' in page.text
+        api = client.post(
+            "/api/photos",
+            files={"photo": ("again.jpg", jpeg(seed=8), "image/jpeg")},
+            headers={"X-CSRF-Token": token},
+        )
+        assert api.status_code == 202 and api.json()["status"] == "duplicate"
+        assert client.post("/upload", files={"photo": ("x.jpg", b"x")}).status_code == 403
+
+
+def test_refusals_say_what_is_wrong_with_their_status(site: Settings) -> None:
+    small = Settings(data_dir=site.data_dir, database_url=site.database_url, max_photo_bytes=50_000)
+    with client_for(small) as client:
+        auth = bearer(site, "chair")
+        text = client.post("/api/photos", content=b"hello", headers=auth | JPEG)
+        assert text.status_code == 415 and "not a photo" in text.json()["error"]
+        kind = client.post("/api/photos", content=b"hello", headers=auth | {"Content-Type": "x/y"})
+        assert kind.status_code == 415 and "Content-Type image/jpeg" in kind.json()["error"]
+        big = client.post("/api/photos", content=jpeg(1200, 900), headers=auth | JPEG)
+        assert big.status_code == 413 and "limit" in big.json()["error"]
+        cut = client.post("/api/photos", content=jpeg(160, 120, seed=3)[:-600], headers=auth | JPEG)
+        assert cut.status_code == 422 and "send" in cut.json()["error"]
+        empty = client.post("/api/photos", content=b"", headers=auth | JPEG)
+        assert empty.status_code == 422 and "empty" in empty.json()["error"]
+        tiny = jpeg(160, 120)
+        where = client.post("/api/photos?precinct=NOWHERE-9", content=tiny, headers=auth | JPEG)
+        assert where.status_code == 404 and "canvass precincts" in where.json()["error"]
+        reviewer = client.post("/api/photos", content=tiny, headers=bearer(site, "ann") | JPEG)
+        assert reviewer.status_code == 403
+        assert client.get("/api/photos/abc", headers=auth).status_code == 422
+        unknown = client.get("/api/photos/" + "0" * 64, headers=auth)
+        assert unknown.status_code == 404 and "upload it again" in unknown.json()["error"]
+    assert counts(site)[0] == 0
+
+
+def test_the_read_back_after_the_reader(sqlite_settings: Settings) -> None:
+    engine = make_intake(sqlite_settings).engine
+    add_account(engine, "chair", PASSWORD, "uploader", utcnow())
+    with client_for(sqlite_settings) as client:
+        auth = bearer(sqlite_settings, "chair") | JPEG
+        good = client.post("/api/photos", content=UPLOAD_PHOTO.read_bytes(), headers=auth).json()
+        bad = client.post("/api/photos", content=BLURRED_PHOTO.read_bytes(), headers=auth).json()
+        read_queued(
+            engine,
+            IOWA.id,
+            sqlite_settings.photos_dir,
+            sqlite_settings.data_dir / "crops",
+            default_reader(IOWA),
+            workers=1,
+        )
+        read = client.get(good["photo_url"], headers=auth).json()
+        refused = client.get(bad["photo_url"], headers=auth).json()
+    truth = truth_of(UPLOAD_PHOTO)
+    assert read["status"] == "read" and read["precinct"] == truth["precinct"] == "CRAWFORD-DC-AB"
+    assert read["read_back"]["title"] == "Precinct Crawford DC-AB (CRAWFORD-DC-AB)"
+    assert read["read_back"]["question"] == "Is this what your sheet says?"
+    assert read["read_back"]["lines"][0].startswith("Attendees: ")
+    assert "attendees" in read["reading"]["fields"]
+    assert refused["status"] == "rejected" and refused["reading"]["status"] == "rejected"
+    assert "blurred" in refused["read_back"]["retake"]
+
+
+def test_read_back_in_plain_words() -> None:
+    sure = FieldReading(value=52, confidence=0.9999, status="ok")
+    unsure = FieldReading(value=50, confidence=0.9, status="uncertain")
+    reading = SheetReading(
+        status="read",
+        precinct="POLK-ANK-01",
+        fields={
+            "attendees": FieldReading(value=120, confidence=1.0, status="ok"),
+            "first.Sanders": sure,
+            "first.Buttigieg": unsure,
+            "first.Biden": FieldReading(value=None, confidence=1.0, status="blank"),
+            "final.Warren": FieldReading(value=None, confidence=0.3, status="unreadable"),
+        },
+    )
+    back = read_back(reading, IOWA)
+    assert back.title == "Precinct Polk ANK 01 (POLK-ANK-01)"
+    assert back.lines == [
+        "Attendees: 120",
+        "First alignment: Sanders 52, Buttigieg 50?",
+        "Final alignment: Warren ?",
+        "County delegates: nobody (all blank)",
+    ]
+    assert back.needs_person == ["First alignment: Buttigieg (50?)", "Final alignment: Warren"]
+    refused = read_back(SheetReading(status="rejected", reason="glare over the Biden row"), IOWA)
+    assert refused.retake == "Glare over the Biden row." and refused.question is None
