@@ -186,6 +186,20 @@ def test_cookies_and_headers_are_set_safely(site: Settings) -> None:
         assert client.get("/static/style.css").headers["cache-control"] == "no-cache"
 
 
+def test_the_api_is_documented_without_any_third_party_site(site: Settings) -> None:
+    with client_for(site) as client:
+        spec = client.get("/openapi.json").json()
+        assert "/api/photos" in spec["paths"] and "/api/session" in spec["paths"]
+        page = client.get("/docs")
+        assert page.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in page.text
+        assert "http" not in page.headers["content-security-policy"]
+        assert "cdn" not in page.text.lower()
+        bundle = client.get("/docs-assets/swagger-ui-bundle.js")
+        assert bundle.status_code == 200 and len(bundle.content) > 100_000
+        review = client.get("/review", follow_redirects=False)
+        assert "unsafe-inline" not in review.headers["content-security-policy"]
+
+
 def test_the_app_refuses_to_start_with_an_undeclared_route(site: Settings) -> None:
     app = create_app(site)
     assert undeclared_routes(app.routes) == []

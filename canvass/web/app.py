@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from swagger_ui_bundle import swagger_ui_path
 
 from canvass.settings import Settings
-from canvass.web.auth import require_declared_roles
+from canvass.web.auth import Public, require_declared_roles
 from canvass.web.context import STATIC, WebContext, build_context
 from canvass.web.errors import install_error_handlers
 from canvass.web.reader import BackgroundReader
@@ -43,9 +46,11 @@ def create_app(settings: Settings, *, background_reader: bool = False) -> FastAP
         version="0.1.0",
         lifespan=_lifespan(ctx, background_reader),
         redoc_url=None,
+        docs_url=None,
     )
     app.state.ctx = ctx
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _serve_api_docs(app)
     for module in (session, progress, upload, review, review_api, certify):
         app.include_router(module.router)
     install_error_handlers(app)
@@ -60,6 +65,23 @@ def create_app(settings: Settings, *, background_reader: bool = False) -> FastAP
     app.add_middleware(SecurityHeaders)
     require_declared_roles(app.routes)
     return app
+
+
+def _serve_api_docs(app: FastAPI) -> None:
+    """The OpenAPI page at /docs, with Swagger UI's files served from the installed
+    `swagger-ui-bundle` rather than a CDN: election-night networks may be closed, and the
+    page must not depend on a third party being reachable."""
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False, dependencies=[Depends(Public())])
+    async def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="canvass API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
 
 
 def _lifespan(

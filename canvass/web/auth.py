@@ -233,7 +233,7 @@ def undeclared_routes(routes: Iterable[BaseRoute], guarded_above: bool = False) 
             above = guarded_above or _guards_in(getattr(context, "dependencies", ()))
             missing += undeclared_routes(router.routes, above)
             continue
-        if isinstance(route, Mount) and route.path == "/static":
+        if isinstance(route, Mount) and route.path in ("/static", "/docs-assets"):
             continue
         if isinstance(route, APIRoute):
             if not (guarded_above or _guarded(route.dependant)):
