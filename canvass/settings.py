@@ -41,6 +41,10 @@ class Settings(BaseSettings):
         repr=False,
         description="Signs web sessions and API tokens; unset: <data_dir>/secret_key (made once).",
     )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Mark session cookies Secure (set it when users reach the app over HTTPS).",
+    )
     # Abuse limits of the web server (canvass/web/limits.py).
     requests_per_client: int = Field(
         default=8, gt=0, description="Requests one client (token, else address) may have open."

@@ -60,7 +60,7 @@ def create_app(settings: Settings, *, background_reader: bool = False) -> FastAP
         session_cookie=SESSION_COOKIE,
         max_age=SESSION_SECONDS,
         same_site="lax",
-        https_only=False,
+        https_only=settings.secure_cookies,
     )
     app.add_middleware(SecurityHeaders)
     require_declared_roles(app.routes)
