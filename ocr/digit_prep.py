@@ -11,9 +11,13 @@ Steps, each for a reason:
    noise is not taken for ink and a black border does not hide blue ink.
 4. Remove the printed border: long straight runs near the edges (opened with a long kernel),
    then specks and small pieces lying in the edge band (the neighbour box, corners).
-5. Blank when almost no ink is left.
+5. Blank when almost no ink is left (most empty boxes are recognised before step 2 by a
+   cheap contrast test that cannot miss ink: `plainly_blank`).
 6. Normalise the ink's bounding box into a 20x20 MNIST-like frame (aspect preserved, 15 px
    long side, centred on the centre of mass), and describe it with HOG.
+6b. For the third classifier (`ocr.fit_cnn`), the writing in grey in a 28x28 frame: the
+   darkness under the ink mask, so a loop's inside stays light and a thin stroke thin
+   (a binary mask shrunk to 20 px fills small loops: a 9 becomes a 7).
 7. Append a few geometry features (where the ink sits in the box, its aspect, whether it
    touches the crop edge, how many parts it has) so that a digit crossing the border or two
    digits in one box can be told from a clean digit, which HOG of the normalised frame cannot.
@@ -47,20 +51,25 @@ BLANK_AREA = 16
 BLANK_EXTENT = 0.15
 GEOMETRY_WEIGHT = 0.5
 FEATURE_SIZE = 324 + 9
+GEOMETRY_SIZE = 9
+QUICK_RING = 8
+NET_FRAME = 28
+NET_FIT = 20
 
 
 @dataclass(frozen=True)
 class Prepared:
     """One crop after preprocessing: `blank` when no ink is left, `ink_area` (px at WORK_SIZE
     of what is left), `edge_ink` (px of it on the crop's outermost ring: writing that runs
-    off the box), `frame` the 20x20 normalised digit (ink bright, uint8; zeros when blank)
-    and `geometry` the extra features."""
+    off the box), `frame` the 20x20 normalised digit (ink bright, uint8; zeros when blank),
+    `geometry` the extra features and `glyph` the 28x28 grey writing (zeros when blank)."""
 
     blank: bool
     ink_area: int
     edge_ink: int
     frame: NDArray[np.uint8]
     geometry: NDArray[np.float32]
+    glyph: NDArray[np.uint8]
 
 
 def as_gray(crop: NDArray[np.generic]) -> NDArray[np.uint8]:
@@ -74,11 +83,27 @@ def as_gray(crop: NDArray[np.generic]) -> NDArray[np.uint8]:
     return np.asarray(crop, np.uint8)
 
 
-def darkness(gray: NDArray[np.uint8]) -> NDArray[np.float32]:
-    """How much darker than the local paper each pixel is, 0 (paper) .. 1 (black)."""
+def to_work_size(gray: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """The crop as a WORK_SIZE square."""
+    if gray.shape == (WORK_SIZE, WORK_SIZE):
+        return gray
     small = gray.shape[0] < WORK_SIZE
     interpolation = cv2.INTER_LINEAR if small else cv2.INTER_AREA
-    work = cv2.resize(gray, (WORK_SIZE, WORK_SIZE), interpolation=interpolation)
+    return np.asarray(cv2.resize(gray, (WORK_SIZE, WORK_SIZE), interpolation=interpolation))
+
+
+def plainly_blank(work: NDArray[np.uint8]) -> bool:
+    """A cheap, safe shortcut for most empty boxes: nothing inside the printed border's
+    ring (QUICK_RING px) is MIN_CONTRAST darker than the brightest pixel, so no pixel there
+    can reach the ink level however the paper is estimated; marks confined to the ring are
+    border remnants that `keep_writing` drops anyway."""
+    inner = work[QUICK_RING:-QUICK_RING, QUICK_RING:-QUICK_RING]
+    return int(inner.min()) >= (1.0 - MIN_CONTRAST) * int(work.max())
+
+
+def darkness(work: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """How much darker than the local paper each pixel of a WORK_SIZE crop is, 0 (paper)
+    .. 1 (black)."""
     paper = cv2.morphologyEx(work, cv2.MORPH_CLOSE, kernel(25, 25, ellipse=True))
     ratio = work.astype(np.float32) / np.maximum(paper.astype(np.float32), 1.0)
     dark = np.clip(1.0 - ratio, 0.0, 1.0)
@@ -151,16 +176,51 @@ def is_remnant(x: int, y: int, w: int, h: int) -> bool:
 
 def prepare(crop: NDArray[np.generic]) -> Prepared:
     """Preprocesses one box crop (see the module docstring)."""
-    ink = keep_writing(binarise(darkness(as_gray(crop))))
+    work = to_work_size(as_gray(crop))
+    if plainly_blank(work):
+        return blank_prepared(0)
+    dark = darkness(work)
+    ink = keep_writing(binarise(dark))
     area = int(ink.sum())
     ys, xs = np.nonzero(ink)
     extent = (max(ys.max() - ys.min(), xs.max() - xs.min()) + 1) if area else 0
     if area < BLANK_AREA or extent < BLANK_EXTENT * WORK_SIZE:
-        blank_frame = np.zeros((FRAME, FRAME), np.uint8)
-        return Prepared(True, area, 0, blank_frame, np.zeros(9, np.float32))
+        return blank_prepared(area)
     box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
     edge = area - int(ink[1:-1, 1:-1].sum())
-    return Prepared(False, area, edge, normalise(ink, box), geometry(ink, box))
+    frame, glyph = normalise(ink, box), grey_glyph(dark, ink, box)
+    return Prepared(False, area, edge, frame, geometry(ink, box), glyph)
+
+
+def blank_prepared(area: int) -> Prepared:
+    """A blank box with `area` px of stray marks."""
+    frame = np.zeros((FRAME, FRAME), np.uint8)
+    glyph = np.zeros((NET_FRAME, NET_FRAME), np.uint8)
+    return Prepared(True, area, 0, frame, np.zeros(GEOMETRY_SIZE, np.float32), glyph)
+
+
+def grey_glyph(
+    dark: NDArray[np.float32], ink: NDArray[np.uint8], box: tuple[int, int, int, int]
+) -> NDArray[np.uint8]:
+    """The writing in grey (darkness, not the binary mask, so a loop's inside stays light
+    and thin strokes stay thin) in a NET_FRAME square: long side NET_FIT px, aspect kept,
+    centre of mass centred, contrast stretched so the darkest ink is 255."""
+    x0, y0, x1, y1 = box
+    near = cv2.dilate(ink, kernel(3, 3)).astype(np.float32)
+    grey = (dark * near)[max(y0 - 1, 0) : y1 + 1, max(x0 - 1, 0) : x1 + 1]
+    h, w = grey.shape
+    scale = NET_FIT / max(h, w)
+    nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+    small = np.asarray(cv2.resize(grey, (nw, nh), interpolation=cv2.INTER_AREA), np.float32)
+    small = np.clip(small / max(strong_ink(small), 1e-3), 0.0, 1.0)
+    total = float(small.sum()) or 1.0
+    cy = float((small.sum(axis=1) * np.arange(nh)).sum()) / total
+    cx = float((small.sum(axis=0) * np.arange(nw)).sum()) / total
+    left = int(np.clip(round(NET_FRAME / 2 - cx - 0.5), 0, NET_FRAME - nw))
+    top = int(np.clip(round(NET_FRAME / 2 - cy - 0.5), 0, NET_FRAME - nh))
+    frame = np.zeros((NET_FRAME, NET_FRAME), np.float32)
+    frame[top : top + nh, left : left + nw] = small
+    return np.asarray(np.round(frame * 255.0), np.uint8)
 
 
 def normalise(ink: NDArray[np.uint8], box: tuple[int, int, int, int]) -> NDArray[np.uint8]:
@@ -225,3 +285,20 @@ def network_inputs(prepared: list[Prepared]) -> tuple[NDArray[np.float32], NDArr
     frames = np.array([item.frame for item in prepared], np.float32).reshape(-1, FRAME, FRAME)
     extra = np.array([item.geometry for item in prepared], np.float32).reshape(-1, 9)
     return frames / 255.0, extra
+
+
+def strong_ink(grey: NDArray[np.float32]) -> float:
+    """The darkness of the ink's darkest 2% (its 98th percentile), 1 when there is none."""
+    ink = grey[grey > 0]
+    if ink.size == 0:
+        return 1.0
+    k = int(0.98 * (ink.size - 1))
+    return float(np.partition(ink, k)[k])
+
+
+def cnn_inputs(prepared: list[Prepared]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """The ONNX network's inputs: glyphs (B, 1, 28, 28) in [0, 1] and geometry (B, 9)."""
+    glyphs = np.array([item.glyph for item in prepared], np.float32)
+    extra = np.array([item.geometry for item in prepared], np.float32)
+    shape = (len(prepared), 1, NET_FRAME, NET_FRAME)
+    return glyphs.reshape(shape) / 255.0, extra.reshape(-1, GEOMETRY_SIZE)

@@ -8,12 +8,16 @@ digit (crossed out, two digits, a scribble, writing across the box edge) comes o
 low confidence: a wrong digit read with confidence is the failure that matters most, so
 anything not `accepted` must go to a person.
 
-The real engine (`ModelDigitEngine`, from `load_engine()`) combines two views of the
-preprocessed box (`ocr.digit_prep`): an RBF SVM on HOG features (`ocr.svm`) and a small
-convnet (`ocr.convnet`), both trained with an 11th class "not a single digit". Their
-calibrated probabilities are multiplied and renormalised, so a confident reading needs both
-to agree. The weights are `ocr/models/digits-v1.npz` and the calibration
-`ocr/models/digits-v1.json`, both made by `python -m ocr.train_digits`. The engine is
+The real engine (`ModelDigitEngine`, from `load_engine()`) combines three views of the
+preprocessed box (`ocr.digit_prep`), each with an 11th class "not a single digit": an RBF
+SVM on HOG features (`ocr.svm`) and a small numpy convnet (`ocr.convnet`), both on the
+binary 20x20 frame (`python -m ocr.train_digits`, weights `ocr/models/digits-v1.npz`), and
+a convolutional network on the grey 28x28 writing, trained offline with torch on MNIST,
+handwriting fonts and boxes of generated photos (`python -m ocr.train_cnn`), exported to
+ONNX and run here with OpenCV's dnn module (`ocr/models/digits-cnn.onnx`). Their
+calibrated probabilities are multiplied, the network's raised to a weight below one, and
+renormalised, so a confident reading needs them to agree. Calibration (slope,
+temperatures, weight, threshold) is in the .json files beside the weights. The engine is
 loaded once per process (the lru_cache on `load_engine` is the only module-level state).
 """
 
@@ -26,12 +30,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from canvass.errors import NotFoundError
 from ocr.convnet import PARAM_NAMES, ConvNet, logits_of
-from ocr.digit_prep import BLANK_AREA, Prepared, features, network_inputs, prepare
+from ocr.digit_prep import BLANK_AREA, Prepared, cnn_inputs, features, network_inputs, prepare
 from ocr.svm import SvmWeights, coupled_probabilities, decision_values
 
 GrayImage = NDArray[np.uint8]
@@ -43,6 +48,7 @@ REJECT = 10
 CLASSES = 11
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_MODEL = MODEL_DIR / "digits-v1.npz"
+CNN_MODEL = MODEL_DIR / "digits-cnn.onnx"
 EDGE_INK = 3
 """Px of ink on the crop's outermost ring (at WORK_SIZE) from which writing crosses the box."""
 EDGE_CAP = 0.5
@@ -141,6 +147,64 @@ def combine(
     return joint / joint.sum(axis=1, keepdims=True)
 
 
+@dataclass
+class CnnModel:
+    """The ONNX network (OpenCV dnn), its softmax temperature and its weight in the product.
+    Not thread-safe (the dnn net keeps its buffers): one per process or thread."""
+
+    net: cv2.dnn.Net
+    temperature: float
+    weight: float
+    threshold: float
+
+    def logits(self, prepared: Sequence[Prepared]) -> NDArray[np.float32]:
+        """Raw logits (B, CLASSES) of non-blank prepared boxes, in one batch."""
+        glyphs, extra = cnn_inputs(list(prepared))
+        self.net.setInput(glyphs, "frame")
+        self.net.setInput(extra, "geometry")
+        return np.asarray(self.net.forward(), np.float32).reshape(len(prepared), CLASSES)
+
+
+def softmax(logits: NDArray[np.float32], temperature: float) -> NDArray[np.float64]:
+    """Softmax of logits / temperature (B, CLASSES), in float64."""
+    scaled = logits.astype(np.float64) / temperature
+    scaled -= scaled.max(axis=1, keepdims=True)
+    probs = np.exp(scaled)
+    return np.asarray(probs / probs.sum(axis=1, keepdims=True), np.float64)
+
+
+def weighted_product(
+    probs: NDArray[np.float64], other: NDArray[np.float64], weight: float
+) -> NDArray[np.float64]:
+    """probs * other**weight, renormalised (a product of experts, `other` trusted less)."""
+    joint = np.maximum(probs * np.power(np.maximum(other, 1e-300), weight), 1e-300)
+    return np.asarray(joint / joint.sum(axis=1, keepdims=True), np.float64)
+
+
+def load_net(path: Path) -> cv2.dnn.Net:
+    """The ONNX network at `path`, on OpenCV's own CPU backend."""
+    if not path.is_file():
+        raise NotFoundError(f"{path}: digit network missing; run `python -m ocr.train_cnn`")
+    net = cv2.dnn.readNetFromONNX(str(path))
+    net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
+    net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
+    return net
+
+
+def read_cnn(path: Path) -> CnnModel:
+    """The network at `path` (.onnx) with its calibration (.json beside it)."""
+    meta_path = path.with_suffix(".json")
+    if not meta_path.is_file():
+        raise NotFoundError(f"{meta_path}: calibration missing; run `python -m ocr.train_cnn`")
+    calibration = json.loads(meta_path.read_text())["calibration"]
+    return CnnModel(
+        load_net(path),
+        float(calibration["temperature"]),
+        float(calibration["weight"]),
+        float(calibration["threshold"]),
+    )
+
+
 def to_reading(probs: NDArray[np.float64], edge_ink: int, threshold: float) -> BoxReading:
     """A non-blank box's reading from its combined class probabilities."""
     digit = int(np.argmax(probs[:DIGITS]))
@@ -164,7 +228,10 @@ class ModelDigitEngine:
 
     @property
     def threshold(self) -> float:
-        """The confidence at and above which a digit is accepted."""
+        """The confidence at and above which a digit is accepted (chosen for the combination
+        in use: with the network, by `ocr.train_cnn`)."""
+        if self.model.cnn is not None:
+            return self.model.cnn.threshold
         return self.model.calibration.threshold
 
     def classify(self, crops: Sequence[GrayImage]) -> list[BoxReading]:
@@ -184,12 +251,14 @@ class ModelDigitEngine:
 
 @dataclass(frozen=True)
 class DigitModel:
-    """Both classifiers' weights, the calibration and the training metadata."""
+    """The classifiers' weights, the calibration and the training metadata; `cnn` is the
+    third opinion (None while `ocr.train_cnn` calibrates it against the other two)."""
 
     svm: SvmWeights
     net: ConvNet
     calibration: Calibration
     metadata: dict[str, Any]
+    cnn: CnnModel | None = None
 
     def class_probabilities(self, prepared: Sequence[Prepared]) -> NDArray[np.float64]:
         """Combined calibrated probabilities (B, CLASSES) of non-blank prepared boxes."""
@@ -198,7 +267,11 @@ class DigitModel:
         values = decision_values(self.svm, features(list(prepared)))
         svm_probs = coupled_probabilities(values, self.calibration.svm_slope, CLASSES)
         frames, extra = network_inputs(list(prepared))
-        return combine(svm_probs, logits_of(self.net, frames, extra), self.calibration.temperature)
+        probs = combine(svm_probs, logits_of(self.net, frames, extra), self.calibration.temperature)
+        if self.cnn is None:
+            return probs
+        cnn = softmax(self.cnn.logits(prepared), self.cnn.temperature)
+        return weighted_product(probs, cnn, self.cnn.weight)
 
 
 def save_model(model: DigitModel, path: Path) -> None:
@@ -217,8 +290,9 @@ def save_model(model: DigitModel, path: Path) -> None:
     path.with_suffix(".json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
 
-def read_model(path: Path) -> DigitModel:
-    """Reads a model written by `save_model`; NotFoundError if either file is missing."""
+def read_model(path: Path, cnn_path: Path | None = CNN_MODEL) -> DigitModel:
+    """Reads a model written by `save_model` (and the network at `cnn_path` unless None);
+    NotFoundError if a file is missing."""
     meta_path = path.with_suffix(".json")
     if not path.is_file() or not meta_path.is_file():
         raise NotFoundError(f"{path}: digit model missing; run `python -m ocr.train_digits`")
@@ -233,10 +307,11 @@ def read_model(path: Path) -> DigitModel:
         )
         net = ConvNet(**{name: weights[name].astype(np.float32) for name in PARAM_NAMES})
     calibration = Calibration(**meta["calibration"])
-    return DigitModel(svm, net, calibration, meta)
+    cnn = None if cnn_path is None else read_cnn(cnn_path)
+    return DigitModel(svm, net, calibration, meta, cnn)
 
 
 @lru_cache(maxsize=4)
-def load_engine(path: Path = DEFAULT_MODEL) -> ModelDigitEngine:
-    """The engine for the model at `path`, loaded once per process and path (cached)."""
-    return ModelDigitEngine(read_model(path))
+def load_engine(path: Path = DEFAULT_MODEL, cnn_path: Path | None = CNN_MODEL) -> ModelDigitEngine:
+    """The engine for the models at `path` and `cnn_path`, loaded once per process (cached)."""
+    return ModelDigitEngine(read_model(path, cnn_path))

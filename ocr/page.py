@@ -113,8 +113,8 @@ def _edge_strength(image: Gray, side: int) -> float:
 
 def _detect_markers(image: Gray) -> dict[int, NDArray[np.float32]]:
     """Marker id -> its four corners in full-resolution photo pixels."""
-    factor = min(1.0, DETECT_SIDE / max(image.shape))
-    small = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    small = detection_copy(image)
+    fx, fy = small.shape[1] / image.shape[1], small.shape[0] / image.shape[0]
     dictionary = cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, ARUCO_DICTIONARY))
     detector = cv2.aruco.ArucoDetector(dictionary, cv2.aruco.DetectorParameters())
     corners, ids, _ = detector.detectMarkers(small)
@@ -122,9 +122,24 @@ def _detect_markers(image: Gray) -> dict[int, NDArray[np.float32]]:
     if ids is None:
         return found
     for quad, marker_id in zip(corners, ids.ravel(), strict=True):
-        full = (quad.reshape(4, 2) / factor).astype(np.float32)
+        full = (quad.reshape(4, 2) / np.array([fx, fy])).astype(np.float32)
         found[int(marker_id)] = _refine(image, full)
     return found
+
+
+def detection_copy(image: Gray) -> Gray:
+    """The photo reduced to about DETECT_SIDE px for finding the markers: halved with
+    pyrDown while still twice too large (a 12 MP area resize took 28 ms of a 190 ms read;
+    two pyrDowns and a small one take a quarter of that), then area-resized the rest of
+    the way. Corners found here are refined on the full image."""
+    small = image
+    while max(small.shape) >= 2 * DETECT_SIDE:
+        small = np.asarray(cv2.pyrDown(small), np.uint8)
+    factor = min(1.0, DETECT_SIDE / max(small.shape))
+    if factor < 1.0:
+        resized = cv2.resize(small, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        small = np.asarray(resized, np.uint8)
+    return small
 
 
 def _refine(image: Gray, corners: NDArray[np.float32]) -> NDArray[np.float32]:

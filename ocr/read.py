@@ -24,7 +24,7 @@ from canvass.model import Election, FieldReading, ReadOutcome, SheetReading
 from canvass.worksheet.layout import Box, Field, WorksheetLayout, build_layout
 from canvass.worksheet.qr import SheetIdentity, decode_qr
 from ocr.assemble import Bands, assemble_field
-from ocr.crossing import crossing_boxes
+from ocr.crossing import crossing_flags
 from ocr.digits import DEFAULT_MODEL, EDGE_CAP, load_engine
 from ocr.page import LocatedSheet, cut_region, decode_photo, locate_sheet
 from ocr.quality import check_glare
@@ -180,7 +180,7 @@ def read_fields(
         for box in f.boxes
     ]
     probabilities = reader.classifier.box_probabilities(crops)
-    crossing = [flag for f in fields for flag in crossing_boxes(sheet, f)]
+    crossing = crossing_flags(sheet, reader.layout)
     probabilities = cap_crossing(probabilities, crossing)
     readings: dict[str, FieldReading] = {}
     images: dict[str, bytes] = {}

@@ -56,7 +56,7 @@ def test_page_crops_carry_every_written_digit_of_the_photo() -> None:
     assert written.sum() >= len(str(tally.attendees))
     prepared = [prepare(c) for c in crops.crops[written]]
     assert sum(p.blank for p in prepared) <= 1  # a written box is seen as written
-    assert all(p.frame.shape == (NET_FRAME, NET_FRAME) for p in prepared)
+    assert all(p.glyph.shape == (NET_FRAME, NET_FRAME) for p in prepared)
     blanks = [prepare(c) for c in crops.crops[crops.labels == BLANK][:40]]
     assert sum(p.blank for p in blanks) >= 36
 

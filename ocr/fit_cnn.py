@@ -1,0 +1,180 @@
+"""Fits the digit convnet with torch and exports it to ONNX. Training only, never imported by
+the product: it runs in a separate environment that has torch, e.g.
+
+    python3 -m venv /work/train-venv
+    /work/train-venv/bin/pip install torch==2.13.0 numpy onnx onnxscript
+    /work/train-venv/bin/python ocr/fit_cnn.py --data train.npz --out digits.onnx
+
+`ocr.train_cnn` writes the data file (preprocessed glyphs, geometry, labels) and calls
+this script; the reader runs the exported network with OpenCV's dnn module, so the product
+needs neither torch nor onnx.
+
+The network (about 120k weights, 0.5 MB) reads the 28x28 grey glyph and the geometry
+features of `ocr.digit_prep`: three stages of 3x3 conv, batch norm, ReLU and 2x2 max-pool
+(16, 32, 64 channels; 28 -> 14 -> 7 -> 4), then the 1,024 pooled values with the geometry
+into a 96-unit layer and 11 logits (0-9, not a single digit). Training adds small random
+affine moves of the glyphs (rotation, scale, shear, shift) to the renderer's own variety;
+AdamW with a one-cycle schedule. Seeded (weights, data order and the moves): two runs with
+the same seed and `--threads` wrote byte-identical ONNX files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+FRAME = 28
+EXTRA = 9
+CLASSES = 11
+
+
+class DigitNet(nn.Module):
+    """Three conv-BN-ReLU-pool stages (width, 2 width, 4 width channels; 28 -> 14 -> 7 -> 4),
+    then the pooled values with the geometry into `hidden` units and CLASSES logits."""
+
+    def __init__(self, width: int = 16, hidden: int = 96) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            *block(1, width),
+            nn.MaxPool2d(2),
+            *block(width, 2 * width),
+            nn.MaxPool2d(2),
+            *block(2 * width, 4 * width),
+            nn.MaxPool2d(2, ceil_mode=True),
+        )
+        flat = 4 * width * ((FRAME // 4 + 1) // 2) ** 2
+        self.hidden = nn.Linear(flat + EXTRA, hidden)
+        self.drop = nn.Dropout(0.2)
+        self.out = nn.Linear(hidden, CLASSES)
+
+    def forward(self, frame: torch.Tensor, geometry: torch.Tensor) -> torch.Tensor:
+        x = self.features(frame).flatten(1)
+        x = torch.cat([x, geometry], dim=1)
+        return self.out(self.drop(F.relu(self.hidden(x))))
+
+
+def block(inputs: int, outputs: int) -> list[nn.Module]:
+    """3x3 convolution, batch norm, ReLU."""
+    return [
+        nn.Conv2d(inputs, outputs, 3, padding=1, bias=False),
+        nn.BatchNorm2d(outputs),
+        nn.ReLU(),
+    ]
+
+
+def jitter(frames: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Small random affine moves of a batch of frames (B, 1, 20, 20)."""
+    count = frames.shape[0]
+
+    def uniform(low: float, high: float) -> torch.Tensor:
+        return low + (high - low) * torch.rand(count, generator=generator)
+
+    angle = uniform(-0.2, 0.2)
+    scale = uniform(0.88, 1.12)
+    shear = uniform(-0.2, 0.2)
+    shift = uniform(-0.1, 0.1), uniform(-0.1, 0.1)
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack(
+        [
+            torch.stack([cos, -sin + shear, shift[0]], dim=1),
+            torch.stack([sin, cos, shift[1]], dim=1),
+        ],
+        dim=1,
+    )
+    grid = F.affine_grid(theta, list(frames.shape), align_corners=False)
+    return F.grid_sample(frames, grid, align_corners=False, padding_mode="zeros")
+
+
+def load(path: Path) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Frames (N, 1, 20, 20) in [0, 1], geometry (N, 9), labels (N,) from the data file."""
+    with np.load(path) as data:
+        frames = torch.from_numpy(data["frames"].astype(np.float32) / 255.0).unsqueeze(1)
+        geometry = torch.from_numpy(data["geometry"].astype(np.float32))
+        labels = torch.from_numpy(data["labels"].astype(np.int64))
+    return frames, geometry, labels
+
+
+def fit(
+    data: Path, seed: int, epochs: int, batch: int, width: int
+) -> tuple[DigitNet, dict[str, Any]]:
+    """Trains on the whole data file; returns the network and the training figures."""
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    frames, geometry, labels = load(data)
+    model = DigitNet(width)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=5e-4)
+    steps = epochs * math.ceil(len(labels) / batch)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=3e-3, total_steps=steps)
+    started = time.monotonic()
+    history = []
+    for epoch in range(epochs):
+        model.train()
+        order = torch.randperm(len(labels), generator=generator)
+        total, right = 0.0, 0
+        for start in range(0, len(labels), batch):
+            take = order[start : start + batch]
+            x = jitter(frames[take], generator)
+            logits = model(x, geometry[take])
+            loss = F.cross_entropy(logits, labels[take])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            total += float(loss.detach()) * len(take)
+            right += int((logits.argmax(1) == labels[take]).sum())
+        loss_mean, accuracy = total / len(labels), right / len(labels)
+        history.append({"epoch": epoch + 1, "loss": loss_mean, "accuracy": accuracy})
+        print(f"epoch {epoch + 1}: loss {loss_mean:.4f}, accuracy {accuracy:.4f}", flush=True)
+    figures = {
+        "history": history,
+        "seconds": round(time.monotonic() - started, 1),
+        "samples": len(labels),
+    }
+    return model.eval(), figures
+
+
+def export(model: DigitNet, path: Path) -> None:
+    """Writes the network as ONNX (inputs "frame", "geometry"; output "logits"). The graph is
+    declared for a batch of one: OpenCV's importer mis-infers shapes with a symbolic batch,
+    while at run time it takes any batch size."""
+    example = (torch.zeros(1, 1, FRAME, FRAME), torch.zeros(1, EXTRA))
+    torch.onnx.export(
+        model,
+        example,
+        str(path),
+        input_names=["frame", "geometry"],
+        output_names=["logits"],
+        opset_version=13,
+        dynamo=False,
+    )
+
+
+def main() -> None:
+    """Command line: see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--width", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    model, figures = fit(args.data, args.seed, args.epochs, args.batch, args.width)
+    with torch.no_grad():
+        export(model, args.out)
+    final = figures["history"][-1]
+    print(f"wrote {args.out}: {figures['samples']} samples, {figures['seconds']} s, final {final}")
+
+
+if __name__ == "__main__":
+    main()
