@@ -34,6 +34,7 @@ from canvass.bench.http import (
 )
 
 IDLE_KINDS = ("silent", "keep-alive", "slow-head", "slow-body")
+IDLE_LAST_CHANCE_SECONDS = 3.0
 HUGE_BYTES = 200_000_000
 
 
@@ -111,6 +112,9 @@ async def _surge(plan: Plan) -> Outcomes:
     await asyncio.gather(*uploads)
     outcomes.uploads_done = time.monotonic()
     await abuse
+    # A last moment for the guard to answer slow bodies that are still trickling: on a
+    # loaded machine a tiny run can otherwise end before their rate is judged.
+    await asyncio.sleep(IDLE_LAST_CHANCE_SECONDS)
     finished.set()
     await asyncio.gather(*idle)
     return outcomes
