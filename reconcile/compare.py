@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from canvass.model import Election, FieldReading, SheetReading, Tally
-from ocr.verify import support_for
+from ocr.verify import Support, support_for
 from reconcile.caucus_math import MathResult, compute_for_election, precinct_info
 
 Kind = Literal[
@@ -170,13 +170,15 @@ def _compare_field(work: _Work, key: str, reported: dict[str, int]) -> None:
         )
         return
     value = next(iter(reported.values()))
-    support = support_for(reading, value).probability if reading else 0.0
+    verdict = support_for(reading, value) if reading else None
+    support = verdict.probability if verdict else 0.0
     details["support"] = round(support, 6)
     if support >= work.threshold or work.decided.get(key) == value:
         work.cleared.append(key)
         return
-    if reading is not None and reading.status in ("ok", "blank") and _paper_value(reading) != value:
-        message = f"{key}: paper says {_paper_value(reading)}, reported {_list(reported)}"
+    says = _clearly_says(reading, verdict, work.threshold)
+    if says is not None and says != value:
+        message = f"{key}: paper says {says}, reported {_list(reported)}"
         work.found.append(Discrepancy(work.precinct, "mismatch", (key,), message, details))
         return
     message = f"{key}: the paper cannot confirm {_list(reported)}; key it from the crop"
@@ -190,6 +192,21 @@ def _paper_details(reading: FieldReading | None, reported: dict[str, int]) -> di
         "confidence": None if reading is None else round(reading.confidence, 4),
         "reported": dict(sorted(reported.items())),
     }
+
+
+def _clearly_says(
+    reading: FieldReading | None, verdict: Support | None, threshold: float
+) -> int | None:
+    """The value the paper clearly shows, if any: a definite reading, or another value the
+    paper supports as strongly as it would have to support the report to clear it (a
+    reading the reader calls uncertain on its own can still clearly contradict a report)."""
+    if reading is None:
+        return None
+    if reading.status in ("ok", "blank"):
+        return _paper_value(reading)
+    if verdict is not None and verdict.alternative_probability >= threshold:
+        return verdict.best_alternative
+    return None
 
 
 def _paper_value(reading: FieldReading) -> int | None:
