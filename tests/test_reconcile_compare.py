@@ -69,6 +69,20 @@ def test_a_transposed_count_is_a_mismatch_with_its_effect() -> None:
     assert d.effect_delegates > 0 and d.effect_sde > 0
 
 
+def test_an_uncertain_reading_that_clearly_contradicts_the_report_is_a_mismatch() -> None:
+    sure_12 = confident_field(12, 4, sure=0.999999)
+    uncertain = sure_12.model_copy(update={"status": "uncertain"})
+    report = report_of(TALLY) | {"final.Sanders": 21}
+    paper = Paper(1, reading_of(TALLY, **{"final.Sanders": uncertain}))
+    [d] = reconcile_precinct(IOWA, PRECINCT, paper, {"app": report}).discrepancies
+    assert (d.kind, d.fields) == ("mismatch", ("final.Sanders",))
+    assert "paper says 12" in d.message
+    weak = confident_field(12, 4, sure=0.9).model_copy(update={"status": "uncertain"})
+    paper = Paper(1, reading_of(TALLY, **{"final.Sanders": weak}))
+    [d] = reconcile_precinct(IOWA, PRECINCT, paper, {"app": report}).discrepancies
+    assert d.kind == "unreadable"  # the paper does not settle it: keyed blind
+
+
 def test_swapped_columns_give_two_mismatches() -> None:
     first = TALLY.first
     assert first["Biden"] != first["Klobuchar"]
