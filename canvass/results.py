@@ -14,6 +14,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -36,6 +37,18 @@ class ResultRow:
     backed_by: str  # "paper" or "report (documented exception)"
     tally: Tally
     sde: dict[str, Decimal]
+
+    def as_json(self) -> dict[str, Any]:
+        """The row as the CLI's and the API's JSON: the three sets of numbers and the SDE."""
+        return {
+            "precinct": self.precinct,
+            "county": self.county,
+            "backed_by": self.backed_by,
+            "first": self.tally.first,
+            "final": self.tally.final,
+            "county_delegates": self.tally.county_delegates,
+            "sde": {c: float(v) for c, v in self.sde.items()},
+        }
 
 
 def compute_results(

@@ -76,19 +76,6 @@ def results(
     if csv_out:
         csv_out.write_text(results_csv(rows, election), encoding="utf-8")
     if as_json:
-        emit_json(
-            [
-                {
-                    "precinct": r.precinct,
-                    "county": r.county,
-                    "backed_by": r.backed_by,
-                    "first": r.tally.first,
-                    "final": r.tally.final,
-                    "county_delegates": r.tally.county_delegates,
-                    "sde": {c: float(v) for c, v in r.sde.items()},
-                }
-                for r in rows
-            ]
-        )
+        emit_json([r.as_json() for r in rows])
     elif not csv_out:
         typer.echo(results_csv(rows, election), nl=False)

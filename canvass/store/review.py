@@ -187,10 +187,10 @@ def queue(
         col(ReviewItemRow.id),
     )
     with Session(engine) as session:
-        return [_queue_item(r) for r in session.execute(query).scalars()]
+        return [queue_item(r) for r in session.execute(query).scalars()]
 
 
-def _queue_item(row: ReviewItemRow) -> QueueItem:
+def queue_item(row: ReviewItemRow) -> QueueItem:
     return QueueItem(
         id=row.id or 0,
         precinct_id=row.precinct_id,
@@ -235,4 +235,4 @@ def claim(
                 f"{row.claim_expires_at:%H:%M} UTC: take another item"
             )
         append(session, reviewer, "item.claimed", f"item/{item_id}", {})
-        return _queue_item(row)
+        return queue_item(row)

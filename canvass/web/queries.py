@@ -7,7 +7,6 @@ decide, sign-off), as the command line does.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +15,7 @@ from sqlmodel import Session, col
 
 from canvass.errors import NotFoundError
 from canvass.model import SheetReading
-from canvass.store.review import QueueItem
+from canvass.store.review import QueueItem, queue_item
 from canvass.store.tables import DecisionRow, PhotoRow, ReadingRow, ReviewItemRow
 
 PHOTO_STATUS = {"queued": "queued", "read": "read", "rejected": "rejected", "failed": "rejected"}
@@ -79,22 +78,7 @@ def review_item(engine: Engine, item_id: int) -> QueueItem:
         row = session.get(ReviewItemRow, item_id)
     if row is None:
         raise NotFoundError(f"no review item {item_id}: go back to the queue")
-    return _item(row)
-
-
-def _item(row: ReviewItemRow) -> QueueItem:
-    return QueueItem(
-        id=row.id or 0,
-        precinct_id=row.precinct_id,
-        county=row.county,
-        kind=row.kind,
-        fields=json.loads(row.fields_json),
-        details=json.loads(row.details_json),
-        effect_delegates=row.effect_delegates,
-        effect_sde=row.effect_sde,
-        status=row.status,
-        claimed_by=row.claimed_by,
-    )
+    return queue_item(row)
 
 
 def claim_expiry(engine: Engine, item_id: int) -> datetime | None:
@@ -138,7 +122,7 @@ def precinct_items(engine: Engine, election_id: str, precinct: str) -> list[Queu
             )
             .order_by(col(ReviewItemRow.id))
         ).scalars()
-        return [_item(r) for r in rows]
+        return [queue_item(r) for r in rows]
 
 
 def entered_by(engine: Engine, reviewer: str, item_ids: list[int]) -> set[int]:

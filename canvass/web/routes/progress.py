@@ -136,18 +136,7 @@ def api_results(request: Request, _: SignedIn, county: str | None = None) -> dic
         check_scope(ctx.election, county)
     rows = result_rows(ctx, county)
     return {
-        "precincts": [
-            {
-                "precinct": r.precinct,
-                "county": r.county,
-                "backed_by": r.backed_by,
-                "first": r.tally.first,
-                "final": r.tally.final,
-                "county_delegates": r.tally.county_delegates,
-                "sde": {c: float(v) for c, v in r.sde.items()},
-            }
-            for r in rows
-        ],
+        "precincts": [r.as_json() for r in rows],
         "totals": {
             name: {"first": t[0], "final": t[1], "county_delegates": t[2], "sde": float(t[3])}
             for name, t in totals(rows, ctx.election).items()
