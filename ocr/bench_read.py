@@ -52,6 +52,8 @@ class PhotoResult:
     precinct_ok: bool
     seconds: float
     fields: list[FieldSample]
+    precinct: str | None = None
+    """The precinct the photo shows (ground truth): its delegates for the sheet's sums."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,6 +147,7 @@ def read_one(photo: Path) -> PhotoResult:
         precinct_ok=reading.precinct == truth.get("precinct"),
         seconds=seconds,
         fields=fields,
+        precinct=truth.get("precinct"),
     )
 
 

@@ -20,6 +20,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
 from canvass.model import FieldReading
 
 BLANK = 0  # index of "blank" in a box's probabilities; digit d is at index d + 1
@@ -48,6 +51,27 @@ def value_probability(boxes: Sequence[Sequence[float]], value: int) -> float:
     if value == 0:
         total += math.prod(box[BLANK] for box in boxes)
     return total
+
+
+def value_distribution(boxes: Sequence[Sequence[float]]) -> NDArray[np.float64]:
+    """P(the boxes show v) for every v in 0 .. 10**len(boxes) - 1, at once.
+
+    The same sum over right-aligned writings as `value_probability`, vectorised: the digits
+    of the last `width` boxes, zero-padded, spell every value below 10**width, so their
+    outer product laid flat is indexed by value. What the array does not hold (its sum is
+    below 1) is the mass of no well-formed number at all.
+    """
+    n = len(boxes)
+    probs = np.asarray(boxes, np.float64).reshape(n, -1)
+    out = np.zeros(10**n)
+    out[0] = float(np.prod(probs[:, BLANK]))
+    for width in range(1, n + 1):
+        lead = float(np.prod(probs[: n - width, BLANK]))
+        spelled = np.ones(1)
+        for row in probs[n - width :]:
+            spelled = np.outer(spelled, row[BLANK + 1 : BLANK + 11]).ravel()
+        out[: 10**width] += lead * spelled
+    return out
 
 
 def well_formed_mass(boxes: Sequence[Sequence[float]]) -> float:

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from canvass.model import Election, FieldReading, SheetReading, Tally
 from ocr.verify import Support, support_for
 from reconcile.caucus_math import MathResult, compute_for_election, precinct_info
+from reconcile.joint import DEFAULT_ODDS, SheetOdds, SheetSupport, facts_for, support_sheet
 
 Kind = Literal[
     "mismatch",
@@ -85,6 +86,7 @@ class _Work:
     reports: Mapping[str, Mapping[str, float]]
     decided: Mapping[str, int]
     threshold: float
+    sheet: SheetSupport | None = None
     cleared: list[str] = field(default_factory=list)
     found: list[Discrepancy] = field(default_factory=list)
 
@@ -103,9 +105,15 @@ def reconcile_precinct(
     reports: Mapping[str, Mapping[str, float]],
     decided: Mapping[str, int] | None = None,
     clear_threshold: float = DEFAULT_CLEAR_THRESHOLD,
+    odds: SheetOdds = DEFAULT_ODDS,
 ) -> PrecinctResult:
-    """Everything a reviewer must see about one precinct, and what needs no one."""
+    """Everything a reviewer must see about one precinct, and what needs no one.
+
+    A field's support is the whole sheet's (`reconcile.joint`): its image, and the sheet's
+    sums with the other fields' images; never the reports."""
     work = _Work(election, precinct, paper, reports, decided or {}, clear_threshold)
+    if paper is not None:
+        work.sheet = support_sheet(paper.reading.fields, facts_for(election, precinct), odds)
     if paper is None:
         work.found.append(_missing(work, "missing_paper", "no readable worksheet photo yet"))
     if not reports:
@@ -170,9 +178,11 @@ def _compare_field(work: _Work, key: str, reported: dict[str, int]) -> None:
         )
         return
     value = next(iter(reported.values()))
-    verdict = support_for(reading, value) if reading else None
+    verdict = _sheet_support(work, key, value) if reading else None
     support = verdict.probability if verdict else 0.0
     details["support"] = round(support, 6)
+    if reading is not None:
+        details["image_support"] = round(support_for(reading, value).probability, 6)
     if support >= work.threshold or work.decided.get(key) == value:
         work.cleared.append(key)
         return
@@ -183,6 +193,13 @@ def _compare_field(work: _Work, key: str, reported: dict[str, int]) -> None:
         return
     message = f"{key}: the paper cannot confirm {_list(reported)}; key it from the crop"
     work.found.append(Discrepancy(work.precinct, "unreadable", (key,), message, details))
+
+
+def _sheet_support(work: _Work, key: str, value: int) -> Support:
+    """The support for `value` given the whole sheet, and the likeliest other value."""
+    assert work.sheet is not None
+    best, best_p = work.sheet.best_other(key, value)
+    return Support(value, work.sheet.support(key, value), best, best_p)
 
 
 def _paper_details(reading: FieldReading | None, reported: dict[str, int]) -> dict[str, Any]:
