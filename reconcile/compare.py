@@ -40,6 +40,8 @@ Kind = Literal[
 ]
 MEASURES = ("first", "final", "county_delegates")
 DEFAULT_CLEAR_THRESHOLD = 0.999
+VOLATILE = ("support", "image_support")
+"""Details that change with decisions on other fields of the sheet (not part of a key)."""
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,10 @@ class Discrepancy:
 
     @property
     def key(self) -> str:
-        """Same inputs, same key: re-running keeps the decisions already made."""
-        ident = [self.precinct, self.kind, list(self.fields), self.message, self.details]
+        """Same inputs, same key: re-running keeps the decisions already made. The supports
+        are left out: a decision elsewhere on the sheet moves them, not what the item is."""
+        stable = {k: v for k, v in self.details.items() if k not in VOLATILE}
+        ident = [self.precinct, self.kind, list(self.fields), self.message, stable]
         text = json.dumps(ident, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -113,7 +117,8 @@ def reconcile_precinct(
     sums with the other fields' images; never the reports."""
     work = _Work(election, precinct, paper, reports, decided or {}, clear_threshold)
     if paper is not None:
-        work.sheet = support_sheet(paper.reading.fields, facts_for(election, precinct), odds)
+        facts = facts_for(election, precinct)
+        work.sheet = support_sheet(paper.reading.fields, facts, odds, work.decided)
     if paper is None:
         work.found.append(_missing(work, "missing_paper", "no readable worksheet photo yet"))
     if not reports:

@@ -109,10 +109,19 @@ class SheetSupport:
 
 
 def support_sheet(
-    fields: Mapping[str, FieldReading], facts: SheetFacts, odds: SheetOdds = DEFAULT_ODDS
+    fields: Mapping[str, FieldReading],
+    facts: SheetFacts,
+    odds: SheetOdds = DEFAULT_ODDS,
+    known: Mapping[str, int] | None = None,
 ) -> SheetSupport:
-    """Every field's support given the images and the sheet's identities."""
+    """Every field's support given the images and the sheet's identities.
+
+    `known`: values a person has read off this paper (review decisions); they are certain,
+    so keying one smudged count can confirm the rest of its column."""
     image = {k: value_distribution(f.boxes) for k, f in fields.items() if f.boxes}
+    for key, value in (known or {}).items():
+        if value >= 0:
+            image[key] = _certain(value, len(fields[key].boxes) if key in fields else 0)
     marginals = dict(image)
     firsts = [f"first.{c}" for c in facts.candidates]
     if "attendees" in image and all(k in image for k in firsts):
@@ -133,6 +142,13 @@ def support_sheet(
         found = _sum_identity([image[k] for k in delegates], fixed, None, odds.delegate_total)
         marginals.update(zip(delegates, found.parts, strict=True))
     return SheetSupport(marginals)
+
+
+def _certain(value: int, boxes: int) -> Vector:
+    """The distribution of a value known for sure, as long as the field's own."""
+    out = np.zeros(10 ** max(boxes, len(str(value))))
+    out[value] = 1.0
+    return out
 
 
 @dataclass(frozen=True)

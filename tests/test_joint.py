@@ -141,3 +141,12 @@ def test_a_missing_field_leaves_the_others_to_their_images() -> None:
     joint = support_sheet(fields, SheetFacts(CANDIDATES, 0, IOWA_DEM_2020))
     assert joint.support("first.C", 5) == pytest.approx(0.97)
     assert joint.support("first.B", 10) == 0.0
+
+
+def test_a_value_a_person_keyed_is_certain() -> None:
+    fields = first_sheet({"A": sure(1, 2), "B": sure(1, 0), "C": sure(7, p=0.3)})
+    facts = SheetFacts(CANDIDATES, 0, IOWA_DEM_2020)
+    assert support_sheet(fields, facts, known={"first.C": 5}).support(
+        "first.C", 5
+    ) == pytest.approx(1.0)
+    assert support_sheet(fields, facts, known={"first.C": 5}).support("first.C", 7) == 0.0

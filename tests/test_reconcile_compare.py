@@ -157,3 +157,45 @@ def test_keys_are_stable_for_the_same_inputs() -> None:
         IOWA, PRECINCT, Paper(1, reading_of(TALLY)), {"app": report | {"final.Sanders": 22}}
     )
     assert {d.key for d in changed.discrepancies} != {d.key for d in first.discrepancies}
+
+
+def shaky(value: int, boxes: int, sure: float) -> FieldReading:
+    return confident_field(value, boxes, sure=sure).model_copy(update={"status": "uncertain"})
+
+
+def test_the_sheets_sums_confirm_a_count_its_image_alone_cannot() -> None:
+    """first.Sanders 12 read at 0.99 a digit: alone it stays in review; with the first
+    alignment adding up to the 44 attendees it clears."""
+    paper = Paper(1, reading_of(TALLY, **{"first.Sanders": shaky(12, 4, 0.995)}))
+    result = reconcile_precinct(IOWA, PRECINCT, paper, {"app": report_of(TALLY)})
+    assert "first.Sanders" in result.cleared
+    assert result.discrepancies == ()
+    report = report_of(TALLY) | {"first.Sanders": 13}  # breaks the sum: not verified
+    [d] = reconcile_precinct(IOWA, PRECINCT, paper, {"app": report}).discrepancies
+    assert d.fields == ("first.Sanders",) and d.kind in ("mismatch", "unreadable")
+    assert d.details["support"] < d.details["image_support"] < 0.01
+
+
+def test_a_keyed_count_lets_the_sums_confirm_the_rest_of_its_column() -> None:
+    """Two shaky counts in the first alignment: neither can confirm the other; once a
+    person keys one from the crop, the sum confirms the other."""
+    smudged = {"first.Sanders": shaky(12, 4, 0.9), "first.Biden": shaky(7, 4, 0.9)}
+    paper = Paper(1, reading_of(TALLY, **smudged))
+    report = {"app": report_of(TALLY)}
+    before = reconcile_precinct(IOWA, PRECINCT, paper, report)
+    assert {d.fields for d in before.discrepancies} == {("first.Sanders",), ("first.Biden",)}
+    after = reconcile_precinct(IOWA, PRECINCT, paper, report, decided={"first.Biden": 7})
+    assert after.discrepancies == ()
+    assert {"first.Sanders", "first.Biden"} <= set(after.cleared)
+
+
+def test_an_items_key_does_not_move_with_its_support() -> None:
+    smudged = {"first.Sanders": shaky(12, 4, 0.6), "first.Biden": shaky(7, 4, 0.6)}
+    paper = Paper(1, reading_of(TALLY, **smudged))
+    report = {"app": report_of(TALLY) | {"first.Sanders": 21}}
+    before = reconcile_precinct(IOWA, PRECINCT, paper, report)
+    after = reconcile_precinct(IOWA, PRECINCT, paper, report, decided={"first.Biden": 7})
+    [b] = [d for d in before.discrepancies if d.fields == ("first.Sanders",)]
+    [a] = [d for d in after.discrepancies if d.fields == ("first.Sanders",)]
+    assert a.details["support"] != b.details["support"]
+    assert a.key == b.key

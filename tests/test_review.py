@@ -63,6 +63,18 @@ def test_queue_is_ordered_by_effect_and_rerun_keeps_decisions(database_settings:
     assert verify_chain(engine).ok
 
 
+def test_a_kept_open_item_shows_its_current_support(database_settings: Settings) -> None:
+    """A decision elsewhere on the sheet moves an item's support, not its identity."""
+    engine = engine_with(database_settings, item("a", kind="unreadable"))
+    [before] = queue(engine, "iowa-dem-2020")
+    moved = item("a", kind="unreadable")
+    moved.details["support"] = 0.42
+    again = sync_items(engine, "iowa-dem-2020", ["POLK-ANK-01"], [moved], utcnow())
+    assert (again.created, again.kept) == (0, 1)
+    [after] = queue(engine, "iowa-dem-2020")
+    assert after.id == before.id and after.details["support"] == 0.42
+
+
 def test_two_reviewers_never_hold_the_same_item(database_settings: Settings) -> None:
     engine = engine_with(database_settings, item("race"))
     [target] = queue(engine, "iowa-dem-2020")

@@ -121,6 +121,8 @@ def sync_items(
                 continue
             if row.key in wanted:
                 result.kept += 1
+                if row.status == "open":  # the supports may have moved since
+                    row.details_json = _details_json(wanted[row.key])
             else:
                 row.status = "superseded"
                 result.superseded += 1
@@ -150,6 +152,10 @@ def sync_items(
     return result
 
 
+def _details_json(item: NewItem) -> str:
+    return json.dumps(item.details, sort_keys=True, default=str)
+
+
 def _item_row(election_id: str, item: NewItem, now: datetime) -> ReviewItemRow:
     return ReviewItemRow(
         election_id=election_id,
@@ -158,7 +164,7 @@ def _item_row(election_id: str, item: NewItem, now: datetime) -> ReviewItemRow:
         county=item.county,
         kind=item.kind,
         fields_json=json.dumps(item.fields),
-        details_json=json.dumps(item.details, sort_keys=True, default=str),
+        details_json=_details_json(item),
         effect_delegates=item.effect_delegates,
         effect_sde=item.effect_sde,
         status="open",
