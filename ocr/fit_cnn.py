@@ -9,13 +9,13 @@ the product: it runs in a separate environment that has torch, e.g.
 this script; the reader runs the exported network with OpenCV's dnn module, so the product
 needs neither torch nor onnx.
 
-The network (about 290k weights, 1.2 MB at the default width 32) reads the 28x28 grey glyph and the geometry
-features of `ocr.digit_prep`: three stages of 3x3 conv, batch norm, ReLU and 2x2 max-pool
-(32, 64, 128 channels; 28 -> 14 -> 7 -> 4), then the 2,048 pooled values with the geometry
-into a 96-unit layer and 11 logits (0-9, not a single digit). Training adds small random
-affine moves of the glyphs (rotation, scale, shear, shift) to the renderer's own variety;
-AdamW with a one-cycle schedule. Seeded (weights, data order and the moves): two runs with
-the same seed and `--threads` wrote byte-identical ONNX files.
+The network (about 290k weights, 1.2 MB at the default width 32) reads the 28x28 grey glyph
+and the geometry features of `ocr.digit_prep`: three stages of 3x3 conv, batch norm, ReLU
+and 2x2 max-pool (32, 64, 128 channels; 28 -> 14 -> 7 -> 4), then the 2,048 pooled values
+with the geometry into a 96-unit layer and 11 logits (0-9, not a single digit). Training
+adds small random affine moves of the glyphs (rotation, scale, shear, shift) to the
+renderer's own variety; AdamW with a one-cycle schedule. Seeded (weights, data order and the
+moves): two runs with the same seed and `--threads` wrote byte-identical ONNX files.
 """
 
 from __future__ import annotations

@@ -6,9 +6,10 @@
     .venv/bin/python -m ocr.train_cnn --torch-python /work/train-venv/bin/python
 
 writes `ocr/models/digits-cnn.onnx` (the network) and `digits-cnn.json` (temperature,
-weight, threshold, seeds, set sizes, figures on the calibration set). About 15 minutes on
-2 cores (sets 2.5, fitting 9.5). The product needs neither torch nor the fonts: the reader runs the ONNX file with
-OpenCV. The SVM and the numpy convnet it is combined with come from `ocr.train_digits`.
+weight, threshold, seeds, set sizes, figures on the calibration set). About 12 minutes on
+2 cores (sets 2.5, fitting 9.5). The product needs neither torch nor the fonts: the reader
+runs the ONNX file with OpenCV. The SVM and the numpy convnet it is combined with come
+from `ocr.train_digits`.
 
 What it does, and why:
 1. Builds the training set (`ocr.training_data`): MNIST `train` samples rendered as box
