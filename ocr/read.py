@@ -26,6 +26,7 @@ from canvass.worksheet.qr import SheetIdentity, decode_qr
 from ocr.assemble import Bands, assemble_field
 from ocr.crossing import crossing_flags
 from ocr.digits import DEFAULT_MODEL, EDGE_CAP, load_engine
+from ocr.glyphs import printed_around, recut_boxes
 from ocr.page import LocatedSheet, cut_region, decode_photo, locate_sheet
 from ocr.quality import check_glare
 from ocr.tesseract import read_text
@@ -33,6 +34,7 @@ from ocr.verify import BLANK
 
 BOX_PIXELS = 64  # a digit box is cut out at this size (the form draws it at 90)
 BOX_MARGIN = 0.08  # of the box size, so ink across the border is seen
+OVERFLOW_BLANK = 0.99  # P(blank) of a box whose only ink was a neighbour's overflow
 QR_ATTEMPTS = (
     (240, 0.1, False),
     (360, 0.0, True),
@@ -181,6 +183,7 @@ def read_fields(
     ]
     probabilities = reader.classifier.box_probabilities(crops)
     crossing = crossing_flags(sheet, reader.layout)
+    probabilities, crossing = reread_crossing(sheet, reader, probabilities, crossing)
     probabilities = cap_crossing(probabilities, crossing)
     readings: dict[str, FieldReading] = {}
     images: dict[str, bytes] = {}
@@ -191,6 +194,70 @@ def read_fields(
         readings[f.key] = assemble_field(rows, reader.bands)
         images[f"{f.key}.png"] = field_crop(sheet, f)
     return readings, images
+
+
+def reread_crossing(
+    sheet: LocatedSheet,
+    reader: PhotoReader,
+    probabilities: NDArray[np.float64],
+    crossing: Sequence[bool],
+) -> tuple[NDArray[np.float64], list[bool]]:
+    """Fields whose writing crosses a border, or holds a box the model would not read as
+    one digit, are cut again digit by digit (`ocr.glyphs`); where that works, their boxes
+    are read from the new crops and no longer count as crossing."""
+    rows, flags = probabilities.copy(), list(crossing)
+    around = printed_around(reader.layout)
+    start = 0
+    redo: list[tuple[int, int]] = []
+    new_crops: list[NDArray[np.uint8]] = []
+    for f in reader.layout.fields:
+        span = range(start, start + len(f.boxes))
+        start += len(f.boxes)
+        if not any(flags[i] or _refused(rows[i]) for i in span):
+            continue
+        recut = recut_boxes(sheet, f, around[f.key], BOX_PIXELS, BOX_MARGIN)
+        if recut is not None:
+            redo.append((span.start, len(recut)))
+            new_crops += recut
+    if not new_crops:
+        return rows, flags
+    reread = reader.classifier.box_probabilities(new_crops)
+    taken = 0
+    for first, count in redo:
+        fresh = reread[taken : taken + count]
+        taken += count
+        merged = _merge_recut(rows[first : first + count], fresh)
+        if merged is not None:
+            rows[first : first + count] = merged
+            flags[first : first + count] = [False] * count
+    return rows, flags
+
+
+def _refused(row: NDArray[np.float64]) -> bool:
+    """A box with writing that the model would not call one clean digit."""
+    return bool(row[BLANK] == 0.0 and row[1:].sum() < 0.9)
+
+
+def _merge_recut(
+    before: NDArray[np.float64], after: NDArray[np.float64]
+) -> NDArray[np.float64] | None:
+    """The field's rows from the new cut where it found writing; elsewhere the boxes' own
+    rows (a faint mark escapes the cut's single threshold, and must keep its doubt), except
+    a refused box beside new writing: a digit's overflow, now nearly surely blank. None
+    (keep every box's own row) when the cut lost writing a box read as a digit."""
+    merged = before.copy()
+    for i, row in enumerate(after):
+        if row[BLANK] == 0.0:
+            merged[i] = row
+            continue
+        if before[i, BLANK] != 0.0:
+            continue
+        beside = any(after[j, BLANK] == 0.0 for j in (i - 1, i + 1) if 0 <= j < len(after))
+        if not (_refused(before[i]) and beside):
+            return None
+        merged[i] = 0.0
+        merged[i, BLANK] = OVERFLOW_BLANK
+    return merged
 
 
 def cap_crossing(
