@@ -20,6 +20,7 @@ struck through), a box whose pieces would not fit in a box, or writing beyond th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import cv2
@@ -59,9 +60,18 @@ def printed_around(layout: WorksheetLayout) -> dict[str, list[Box]]:
     return {f.key: printed_near(layout, f, band_of(f)) for f in layout.fields}
 
 
+@dataclass(frozen=True)
+class Recut:
+    """The new crops, one per box, and whether any writing lay on a printed line (then the
+    boxes' own crops cut it, and these are the better view)."""
+
+    crops: list[Gray]
+    on_lines: bool
+
+
 def recut_boxes(
     sheet: LocatedSheet, field: Field, masked: Sequence[Box], box_pixels: int, margin: float
-) -> list[Gray] | None:
+) -> Recut | None:
     """One crop per box of `field` (box_pixels square, the box grown by `margin`, like the
     reader's own box crops), each holding only the writing whose centre lies over that box;
     None when the writing cannot be split into boxes safely (see the module docstring).
@@ -72,12 +82,13 @@ def recut_boxes(
     scale = box_pixels / (size * (1 + 2 * margin))
     width, height = round(outer.w * scale), round(outer.h * scale)
     image = cut_region(sheet, outer, width, height)
-    clean, blocked = _paint_out_lines(image, field, outer, masked, scale)
+    clean, blocked, lines = _paint_out_lines(image, field, outer, masked, scale)
     paper = float(np.percentile(clean, 90)) or 1.0
     ink = (clean < DARK * paper).astype(np.uint8)
     count, found, box_stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
     labels, stats = np.asarray(found, np.int32), np.asarray(box_stats, np.int32)
     touching = set(np.unique(labels[blocked]).tolist())
+    on_lines = set(np.unique(labels[lines]).tolist())
     top, bottom = (comb.y - outer.y) * scale, (comb.y + comb.h - outer.y) * scale
     owners: list[list[int]] = [[] for _ in field.boxes]
     for label in range(1, count):
@@ -91,15 +102,18 @@ def recut_boxes(
         index = min(len(field.boxes) - 1, max(0, int((form_x - comb.x) // size)))
         owners[index].append(label)
     crops = [_glyph_crop(clean, labels, stats, own, paper, box_pixels) for own in owners]
-    return None if any(c is None for c in crops) else [c for c in crops if c is not None]
+    if any(c is None for c in crops):
+        return None
+    crossed = any(label in on_lines for own in owners for label in own)
+    return Recut([c for c in crops if c is not None], crossed)
 
 
 def _paint_out_lines(
     image: Gray, field: Field, outer: Box, masked: Sequence[Box], scale: float
-) -> tuple[Gray, NDArray[np.bool_]]:
-    """The cut with the comb's printed lines inpainted and other printed things blanked,
-    and where writing would be cut off (the blanked things and the cut's edge, grown by a
-    pixel)."""
+) -> tuple[Gray, NDArray[np.bool_], NDArray[np.bool_]]:
+    """The cut with the comb's printed lines inpainted and other printed things blanked;
+    where writing would be cut off (the blanked things and the cut's edge, grown by a
+    pixel); and where the comb's lines were."""
     comb = comb_of(field)
     half = BOX_LINE / 2 + LINE_SLACK
 
@@ -122,7 +136,7 @@ def _paint_out_lines(
     blocked[[0, -1], :] = 255
     blocked[:, [0, -1]] = 255
     grown = cv2.dilate(blocked, np.ones((3, 3), np.uint8)) > 0
-    return np.asarray(clean, np.uint8), grown
+    return np.asarray(clean, np.uint8), grown, lines > 0
 
 
 def _glyph_crop(

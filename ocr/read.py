@@ -202,9 +202,11 @@ def reread_crossing(
     probabilities: NDArray[np.float64],
     crossing: Sequence[bool],
 ) -> tuple[NDArray[np.float64], list[bool]]:
-    """Fields whose writing crosses a border, or holds a box the model would not read as
-    one digit, are cut again digit by digit (`ocr.glyphs`); where that works, their boxes
-    are read from the new crops and no longer count as crossing."""
+    """Fields whose writing crosses a border, holds a box the model would not read as one
+    digit, or holds a digit it is not sure of, are cut again digit by digit
+    (`ocr.glyphs`). The new cut is read where the boxes' crops failed, or where its writing
+    lay on a printed line (the box crops cut it); a doubtful digit clear of the lines keeps
+    its own reading, so the new cut is never a second try at a plain digit."""
     rows, flags = probabilities.copy(), list(crossing)
     around = printed_around(reader.layout)
     start = 0
@@ -213,12 +215,13 @@ def reread_crossing(
     for f in reader.layout.fields:
         span = range(start, start + len(f.boxes))
         start += len(f.boxes)
-        if not any(flags[i] or _refused(rows[i]) for i in span):
+        failed = any(flags[i] or _refused(rows[i]) for i in span)
+        if not (failed or any(_doubtful(rows[i]) for i in span)):
             continue
         recut = recut_boxes(sheet, f, around[f.key], BOX_PIXELS, BOX_MARGIN)
-        if recut is not None:
-            redo.append((span.start, len(recut)))
-            new_crops += recut
+        if recut is not None and (failed or recut.on_lines):
+            redo.append((span.start, len(recut.crops)))
+            new_crops += recut.crops
     if not new_crops:
         return rows, flags
     reread = reader.classifier.box_probabilities(new_crops)
@@ -231,6 +234,11 @@ def reread_crossing(
             rows[first : first + count] = merged
             flags[first : first + count] = [False] * count
     return rows, flags
+
+
+def _doubtful(row: NDArray[np.float64]) -> bool:
+    """A written box whose likeliest digit is below 0.999 (worth a look for a cut digit)."""
+    return bool(row[BLANK] == 0.0 and row[1:].max() < 0.999)
 
 
 def _refused(row: NDArray[np.float64]) -> bool:

@@ -79,9 +79,9 @@ def test_a_digit_over_the_comb_edge_is_cut_whole_and_read(
     written = write(page, one, third.x + 14, third.y + 14)
     written = write(written, two, last.x + last.w - 34, last.y + 12)
     sheet = sheet_of(written)
-    crops = recut_boxes(sheet, field, printed_around(layout)[KEY], BOX_PIXELS, BOX_MARGIN)
-    assert crops is not None and len(crops) == 4
-    readings = load_engine().classify(crops)
+    recut = recut_boxes(sheet, field, printed_around(layout)[KEY], BOX_PIXELS, BOX_MARGIN)
+    assert recut is not None and len(recut.crops) == 4 and recut.on_lines
+    readings = load_engine().classify(recut.crops)
     assert [r.blank for r in readings] == [True, True, False, False]
     assert (readings[2].digit, readings[3].digit) == (1, 2)
     boxed = [cut_region(sheet, b, BOX_PIXELS, BOX_PIXELS, BOX_MARGIN) for b in field.boxes]
@@ -130,7 +130,22 @@ def test_a_struck_through_number_is_not_cut(
 
 def test_an_empty_field_cuts_to_plain_paper(layout: WorksheetLayout, page: Page) -> None:
     field = layout.field(KEY)
-    crops = recut_boxes(sheet_of(page), field, printed_around(layout)[KEY], BOX_PIXELS, BOX_MARGIN)
-    assert crops is not None
-    assert all(r.blank for r in load_engine().classify(crops))
-    assert all(int(c.max()) - int(c.min()) == 0 for c in crops)
+    recut = recut_boxes(sheet_of(page), field, printed_around(layout)[KEY], BOX_PIXELS, BOX_MARGIN)
+    assert recut is not None and not recut.on_lines
+    assert all(r.blank for r in load_engine().classify(recut.crops))
+    assert all(int(c.max()) - int(c.min()) == 0 for c in recut.crops)
+
+
+def test_writing_inside_its_boxes_is_not_on_the_lines(
+    layout: WorksheetLayout, page: Page, samples: DigitSamples
+) -> None:
+    """A plain digit well inside its box: the new cut says so, and the reader keeps the
+    box's own reading (no second try at a plain digit)."""
+    field = layout.field(KEY)
+    last = field.boxes[3]
+    written = write(page, clear_sample(samples, 7), last.x + 16, last.y + 16, size=56)
+    recut = recut_boxes(
+        sheet_of(written), field, printed_around(layout)[KEY], BOX_PIXELS, BOX_MARGIN
+    )
+    assert recut is not None and not recut.on_lines
+    assert [bool(c.min() < c.max()) for c in recut.crops] == [False, False, False, True]
