@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from canvass.model import Election, FieldReading, SheetReading, Tally
-from ocr.verify import Support, support_for
+from ocr.verify import Support, value_probability
 from reconcile.caucus_math import MathResult, compute_for_election, precinct_info
 from reconcile.joint import DEFAULT_ODDS, SheetOdds, SheetSupport, facts_for, support_sheet
 
@@ -187,7 +187,7 @@ def _compare_field(work: _Work, key: str, reported: dict[str, int]) -> None:
     support = verdict.probability if verdict else 0.0
     details["support"] = round(support, 6)
     if reading is not None:
-        details["image_support"] = round(support_for(reading, value).probability, 6)
+        details["image_support"] = round(value_probability(reading.boxes, value), 6)
     if support >= work.threshold or work.decided.get(key) == value:
         work.cleared.append(key)
         return
