@@ -4,13 +4,13 @@ through the storage adapters, hands them to a pure stage, and stores what comes 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Engine
 
 from canvass.model import Election
-from canvass.store.decide import decided_values
+from canvass.store.decide import DecisionOutcome, decide, decided_values
 from canvass.store.intake import reports_by_precinct
 from canvass.store.readings import readings_in_force
 from canvass.store.review import NewItem, queue, sync_items
@@ -46,9 +46,55 @@ def reconcile_election(
 ) -> ReconcileSummary:
     """Compare the paper in force with every source for every precinct that has either,
     and bring the review queue up to date (idempotent; earlier decisions are kept)."""
-    papers = readings_in_force(engine, election.id)
-    reports = reports_by_precinct(engine, election.id)
-    decided = decided_values(engine, election.id)
+    return _reconcile(engine, election, None, now, clear_threshold, progress)
+
+
+def recheck_precinct(engine: Engine, election: Election, precinct: str, now: datetime) -> int:
+    """Reconcile one precinct again, after a decision on it: a value a person keyed is
+    certain evidence in the sheet's sums, so it can settle other fields of the sheet.
+    Returns how many of the precinct's open items that settled."""
+    before = {i.id for i in queue(engine, election.id) if i.precinct_id == precinct}
+    _reconcile(engine, election, precinct, now, DEFAULT_CLEAR_THRESHOLD, None)
+    after = {i.id for i in queue(engine, election.id) if i.precinct_id == precinct}
+    return len(before - after)
+
+
+def decide_and_recheck(
+    engine: Engine,
+    election: Election,
+    precinct: str,
+    item_id: int,
+    reviewer: str,
+    action: str,
+    reason: str,
+    now: datetime,
+    value: int | None = None,
+) -> DecisionOutcome:
+    """A reviewer's decision (`canvass.store.decide.decide`), then, once it settles the
+    item, the precinct reconciled again; the message says what else that settled."""
+    outcome = decide(engine, item_id, reviewer, action, reason, now, value)
+    if outcome.status != "resolved":
+        return outcome
+    settled = recheck_precinct(engine, election, precinct, now)
+    if not settled:
+        return outcome
+    more = f"{settled} more item{'s' if settled > 1 else ''}"
+    message = f"{outcome.message}; with it the sheet's sums settle {more} of {precinct}"
+    return replace(outcome, message=message)
+
+
+def _reconcile(
+    engine: Engine,
+    election: Election,
+    only: str | None,
+    now: datetime,
+    clear_threshold: float,
+    progress: ProgressCallback | None,
+) -> ReconcileSummary:
+    """Every precinct with paper or a report (or `only` that one)."""
+    papers = readings_in_force(engine, election.id, only)
+    reports = reports_by_precinct(engine, election.id, only)
+    decided = decided_values(engine, election.id, only)
     touched = [p.id for p in election.precincts if p.id in papers or p.id in reports]
     items: list[NewItem] = []
     fields_cleared = 0

@@ -14,6 +14,7 @@ from canvass.store.audit import verify_chain
 from canvass.store.decide import decide, decisions_for
 from canvass.store.review import NewItem, claim, queue, sync_items
 from canvass.store.types import utcnow
+from canvass.web.queries import review_item
 from tests.test_ingest_photos import make_intake
 
 
@@ -59,7 +60,9 @@ def test_queue_is_ordered_by_effect_and_rerun_keeps_decisions(database_settings:
     assert len(queue(engine, "iowa-dem-2020")) == 2
     assert decisions_for(engine, ids[0])[0].reason == "app matches paper on a second look"
     changed = sync_items(engine, "iowa-dem-2020", ["POLK-ANK-01"], [item("a"), item("d")], utcnow())
-    assert (changed.created, changed.superseded) == (1, 2)
+    assert (changed.created, changed.superseded) == (1, 1)  # c; b is resolved: its record stays
+    assert decisions_for(engine, ids[0])[0].action == "confirm_reported"
+    assert review_item(engine, ids[0]).status == "resolved"
     assert verify_chain(engine).ok
 
 

@@ -17,8 +17,8 @@ from canvass.cli.common import (
     stderr_console,
 )
 from canvass.errors import InputError
-from canvass.pipeline import reconcile_election
-from canvass.store.decide import check_request, decide
+from canvass.pipeline import decide_and_recheck, reconcile_election
+from canvass.store.decide import check_request
 from canvass.store.elections import load_election
 from canvass.store.review import ACTIONS, claim, queue
 from canvass.store.types import utcnow
@@ -105,7 +105,10 @@ def resolve(
             "message": f"item {item} is yours for 15 minutes",
         }
     else:
-        outcome = decide(engine, item, reviewer, decision, reason, now, value)
+        election = load_election(engine)
+        outcome = decide_and_recheck(
+            engine, election, held.precinct_id, item, reviewer, decision, reason, now, value
+        )
         result = {"id": outcome.item_id, "status": outcome.status, "message": outcome.message}
     if as_json:
         emit_json(result)

@@ -181,9 +181,12 @@ def _decision(
     )
 
 
-def decided_values(engine: Engine, election_id: str) -> dict[str, dict[str, int]]:
+def decided_values(
+    engine: Engine, election_id: str, precinct: str | None = None
+) -> dict[str, dict[str, int]]:
     """Per precinct, the paper values people have settled: field -> value, from final
-    `paper_says` and `confirm_reported` decisions on single-field items (latest wins)."""
+    `paper_says` and `confirm_reported` decisions on single-field items (latest wins);
+    of `precinct` only, when given."""
     query = (
         select(
             col(ReviewItemRow.precinct_id), col(ReviewItemRow.fields_json), col(DecisionRow.value)
@@ -197,6 +200,8 @@ def decided_values(engine: Engine, election_id: str) -> dict[str, dict[str, int]
         )
         .order_by(col(DecisionRow.id))
     )
+    if precinct is not None:
+        query = query.where(col(ReviewItemRow.precinct_id) == precinct)
     decided: dict[str, dict[str, int]] = {}
     with Session(engine) as session:
         for precinct, fields_json, value in session.execute(query):

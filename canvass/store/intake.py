@@ -220,26 +220,31 @@ def _store_one(
 
 
 def reports_by_precinct(
-    engine: Engine, election_id: str
+    engine: Engine, election_id: str, precinct: str | None = None
 ) -> dict[str, dict[str, dict[str, int | float]]]:
-    """precinct -> source -> the fields of that source's report in force."""
+    """precinct -> source -> the fields of that source's report in force (of `precinct`
+    only, when given)."""
     grouped: dict[str, dict[str, dict[str, int | float]]] = {}
-    for (precinct, source), fields in reports_in_force(engine, election_id).items():
-        grouped.setdefault(precinct, {})[source] = fields
+    for (found, source), fields in reports_in_force(engine, election_id, precinct).items():
+        grouped.setdefault(found, {})[source] = fields
     return grouped
 
 
 def reports_in_force(
-    engine: Engine, election_id: str
+    engine: Engine, election_id: str, precinct: str | None = None
 ) -> dict[tuple[str, str], dict[str, int | float]]:
-    """(precinct, source) -> the fields of the latest version."""
+    """(precinct, source) -> the fields of the latest version (of `precinct` only, when
+    given)."""
+    scope = col(ReportRow.election_id) == election_id
+    if precinct is not None:
+        scope = scope & (col(ReportRow.precinct_id) == precinct)
     latest = (
         select(
             col(ReportRow.precinct_id),
             col(ReportRow.source),
             func.max(col(ReportRow.version)).label("version"),
         )
-        .where(col(ReportRow.election_id) == election_id)
+        .where(scope)
         .group_by(col(ReportRow.precinct_id), col(ReportRow.source))
         .subquery()
     )

@@ -179,14 +179,16 @@ def _holder_is_dead(holder: str) -> bool:
     return False
 
 
-def readings_in_force(engine: Engine, election_id: str) -> dict[str, StoredReading]:
+def readings_in_force(
+    engine: Engine, election_id: str, precinct: str | None = None
+) -> dict[str, StoredReading]:
     """Per precinct (as read from the sheet), the accepted reading of its latest photo.
 
     Latest by when the photo was stored, not when it was read: readers on many machines
     finish in any order, and a retake must win over the photo it replaces.
 
     Earlier readings of the same precinct (retakes) stay stored and visible in the history;
-    rejected photos never displace an accepted reading.
+    rejected photos never displace an accepted reading. `precinct`: only that one.
     """
     query = (
         select(ReadingRow, col(PhotoRow.declared_precinct))
@@ -194,6 +196,8 @@ def readings_in_force(engine: Engine, election_id: str) -> dict[str, StoredReadi
         .where(col(ReadingRow.election_id) == election_id, col(ReadingRow.status) == "read")
         .order_by(col(PhotoRow.stored_at), col(PhotoRow.id))
     )
+    if precinct is not None:
+        query = query.where(col(ReadingRow.precinct_id) == precinct)
     in_force: dict[str, StoredReading] = {}
     with Session(engine) as session:
         for row, declared in session.execute(query):
@@ -226,7 +230,7 @@ class PhotoHistory:
 def photo_history(engine: Engine, election_id: str, precinct: str) -> list[PhotoHistory]:
     """Every photo declared as, or read as, `precinct`, oldest first; the one whose
     reading is in force is marked."""
-    in_force = readings_in_force(engine, election_id).get(precinct)
+    in_force = readings_in_force(engine, election_id, precinct).get(precinct)
     query = (
         select(PhotoRow, ReadingRow)
         .outerjoin(ReadingRow, col(ReadingRow.photo_id) == col(PhotoRow.id))

@@ -103,7 +103,9 @@ def sync_items(
     now: datetime,
 ) -> SyncResult:
     """Make the stored queue for `precincts` match `items`: new keys are added, known keys
-    keep their state and decisions, and items no longer produced are superseded. Certified
+    keep their state and decisions, and items no longer produced are superseded unless
+    resolved (a decision that settles its field stops the item being produced; the item
+    stays as the record of how it was resolved, for the certified report). Certified
     (frozen) counties are left untouched."""
     result = SyncResult()
     wanted = {i.key: i for i in items}
@@ -123,7 +125,7 @@ def sync_items(
                 result.kept += 1
                 if row.status == "open":  # the supports may have moved since
                     row.details_json = _details_json(wanted[row.key])
-            else:
+            elif row.status != "resolved":  # a resolved item is the record of its decision
                 row.status = "superseded"
                 result.superseded += 1
         known = set(

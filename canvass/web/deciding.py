@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from canvass.errors import ConflictError
-from canvass.store.decide import DecisionOutcome, check_request, decide
+from canvass.pipeline import decide_and_recheck
+from canvass.store.decide import DecisionOutcome, check_request
 from canvass.store.review import DOUBLE_ENTRY_KINDS, claim, queue
 from canvass.store.types import utcnow
 from canvass.web.context import WebContext
@@ -30,7 +31,9 @@ def claim_and_decide(
     if item.kind in DOUBLE_ENTRY_KINDS and entered_by(ctx.engine, reviewer, [item_id]):
         raise ConflictError("you have already keyed this value: another reviewer must key it blind")
     claim(ctx.engine, item_id, reviewer, now)
-    return decide(ctx.engine, item_id, reviewer, action, reason, now, value)
+    return decide_and_recheck(
+        ctx.engine, ctx.election, item.precinct_id, item_id, reviewer, action, reason, now, value
+    )
 
 
 def take_next(ctx: WebContext, reviewer: str, county: str | None, kind: str | None) -> int | None:
