@@ -80,9 +80,12 @@ def field_figures(photos: Sequence[PhotoResult], bands: Bands) -> dict[str, Any]
 
 def hard_alternatives(truth: int, boxes: int) -> list[int]:
     """Wrong values a report could carry: a digit turned into its usual confusion, two
-    digits transposed, off by one (each only if it fits the boxes)."""
+    digits transposed, off by one, the leading digit dropped (each only if it fits the
+    boxes)."""
     text = str(truth)
     out = {truth + 1, max(0, truth - 1)}
+    if len(text) >= 2:
+        out.add(int(text[1:]))
     for i, ch in enumerate(text):
         swapped = text[:i] + str(CONFUSED[int(ch)]) + text[i + 1 :]
         out.add(int(swapped))
