@@ -19,7 +19,6 @@ struck through), a box whose pieces would not fit in a box, or writing beyond th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,7 +28,7 @@ from numpy.typing import NDArray
 
 from canvass.worksheet.layout import Box, Field, WorksheetLayout
 from canvass.worksheet.render import BOX_LINE
-from ocr.crossing import comb_of, printed_near
+from ocr.crossing import PRINTED_PAD, comb_of, text_box
 from ocr.page import LocatedSheet, cut_region
 
 Gray = NDArray[np.uint8]
@@ -54,10 +53,38 @@ def band_of(field: Field) -> Box:
     return Box(comb.x - pad, comb.y - pad, comb.w + 2 * pad, comb.h + 2 * pad)
 
 
+@dataclass(frozen=True)
+class Around:
+    """Other printed things reaching into a field's band: boxes (other fields' digit boxes
+    and checkboxes, as drawn; their lines are painted out like the field's own, their
+    insides blanked) and labels (generous rectangles, blanked)."""
+
+    boxes: tuple[Box, ...]
+    labels: tuple[Box, ...]
+
+
 @lru_cache(maxsize=4)
-def printed_around(layout: WorksheetLayout) -> dict[str, list[Box]]:
+def printed_around(layout: WorksheetLayout) -> dict[str, Around]:
     """Per field, the other printed things reaching into its band (computed once)."""
-    return {f.key: printed_near(layout, f, band_of(f)) for f in layout.fields}
+    out = {}
+    for f in layout.fields:
+        band = band_of(f)
+        boxes = tuple(
+            b
+            for other in (*layout.fields, *layout.checkboxes)
+            if other.key != f.key
+            for b in other.boxes
+            if _grown(b, LINE_SLACK + BOX_LINE).overlaps(band)
+        )
+        labels = (text_box(t.x, t.y, t.size, len(t.text), t.anchor) for t in layout.texts)
+        grown = (_grown(b, PRINTED_PAD) for b in labels)
+        out[f.key] = Around(boxes, tuple(b for b in grown if b.overlaps(band)))
+    return out
+
+
+def _grown(box: Box, pad: float) -> Box:
+    p = round(pad)
+    return Box(box.x - p, box.y - p, box.w + 2 * p, box.h + 2 * p)
 
 
 @dataclass(frozen=True)
@@ -70,7 +97,7 @@ class Recut:
 
 
 def recut_boxes(
-    sheet: LocatedSheet, field: Field, masked: Sequence[Box], box_pixels: int, margin: float
+    sheet: LocatedSheet, field: Field, masked: Around, box_pixels: int, margin: float
 ) -> Recut | None:
     """One crop per box of `field` (box_pixels square, the box grown by `margin`, like the
     reader's own box crops), each holding only the writing whose centre lies over that box;
@@ -109,11 +136,11 @@ def recut_boxes(
 
 
 def _paint_out_lines(
-    image: Gray, field: Field, outer: Box, masked: Sequence[Box], scale: float
+    image: Gray, field: Field, outer: Box, masked: Around, scale: float
 ) -> tuple[Gray, NDArray[np.bool_], NDArray[np.bool_]]:
-    """The cut with the comb's printed lines inpainted and other printed things blanked;
-    where writing would be cut off (the blanked things and the cut's edge, grown by a
-    pixel); and where the comb's lines were."""
+    """The cut with the printed lines (the comb's and other boxes' nearby) inpainted, and
+    other boxes' insides and labels blanked; where writing would be cut off (the blanked
+    things and the cut's edge, grown by a pixel); and where the lines were."""
     comb = comb_of(field)
     half = BOX_LINE / 2 + LINE_SLACK
 
@@ -127,10 +154,16 @@ def _paint_out_lines(
         fill(lines, comb.x - half, y - half, comb.x + comb.w + half, y + half, 255)
     for x in [b.x for b in field.boxes] + [comb.x + comb.w]:
         fill(lines, x - half, comb.y - half, x + half, comb.y + comb.h + half, 255)
+    for b in masked.boxes:
+        for y in (b.y, b.y + b.h):
+            fill(lines, b.x - half, y - half, b.x + b.w + half, y + half, 255)
+        for x in (b.x, b.x + b.w):
+            fill(lines, x - half, b.y - half, x + half, b.y + b.h + half, 255)
     clean = np.asarray(cv2.inpaint(image, lines, 3, cv2.INPAINT_TELEA), np.uint8)
     paper = int(np.percentile(image, 90))
     blocked = np.zeros(image.shape, np.uint8)
-    for box in masked:
+    insides = [_grown(b, -half) for b in masked.boxes]
+    for box in (*insides, *masked.labels):
         fill(clean, box.x, box.y, box.x + box.w, box.y + box.h, paper)
         fill(blocked, box.x, box.y, box.x + box.w, box.y + box.h, 255)
     blocked[[0, -1], :] = 255

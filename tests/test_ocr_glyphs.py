@@ -149,3 +149,27 @@ def test_writing_inside_its_boxes_is_not_on_the_lines(
     )
     assert recut is not None and not recut.on_lines
     assert [bool(c.min() < c.max()) for c in recut.crops] == [False, False, False, True]
+
+
+def test_a_digit_reaching_the_next_rows_border_is_still_cut_whole(
+    layout: WorksheetLayout, page: Page, samples: DigitSamples
+) -> None:
+    """A 7 hanging down over its own box's bottom and onto the top border of the box below
+    (but not into it): that border is painted out like the field's own, and the 7 is read."""
+    field = layout.field(KEY)
+    last = field.boxes[3]
+    below = min(
+        (b for f in layout.fields for b in f.boxes if b.x == last.x and b.y > last.y),
+        key=lambda b: b.y,
+    )
+    seven = clear_sample(samples, 7)
+    size = 80
+    rows = np.flatnonzero(cv2.resize(seven, (size, size)).max(axis=1) > 60)
+    top = below.y - int(rows[-1])  # the ink's lowest row on the next box's top border
+    written = write(page, seven, last.x + 8, top, size=size)
+    around = printed_around(layout)[KEY]
+    assert below in around.boxes
+    recut = recut_boxes(sheet_of(written), field, around, BOX_PIXELS, BOX_MARGIN)
+    assert recut is not None and recut.on_lines
+    reading = load_engine().classify(recut.crops)[3]
+    assert (reading.digit, reading.confidence > 0.99) == (7, True)
