@@ -40,13 +40,26 @@ def comb_of(field: Field) -> Box:
 
 def printed_near(layout: WorksheetLayout, field: Field, outer: Box) -> list[Box]:
     """Other printed boxes and labels that reach into `outer`, padded by PRINTED_PAD."""
+    boxes, labels = print_around(layout, field, outer)
+    return [grown(b, PRINTED_PAD) for b in boxes] + labels
+
+
+def print_around(layout: WorksheetLayout, field: Field, outer: Box) -> tuple[list[Box], list[Box]]:
+    """Other fields' boxes and checkboxes (as drawn) and the labels (padded by PRINTED_PAD)
+    that, padded by PRINTED_PAD, reach into `outer`."""
     others: Iterable[Box] = (
         b for f in (*layout.fields, *layout.checkboxes) if f.key != field.key for b in f.boxes
     )
-    labels = (text_box(t.x, t.y, t.size, len(t.text), t.anchor) for t in layout.texts)
-    pad = PRINTED_PAD
-    grown = [Box(b.x - pad, b.y - pad, b.w + 2 * pad, b.h + 2 * pad) for b in (*others, *labels)]
-    return [b for b in grown if b.overlaps(outer)]
+    boxes = [b for b in others if grown(b, PRINTED_PAD).overlaps(outer)]
+    texts = (text_box(t.x, t.y, t.size, len(t.text), t.anchor) for t in layout.texts)
+    labels = [g for g in (grown(t, PRINTED_PAD) for t in texts) if g.overlaps(outer)]
+    return boxes, labels
+
+
+def grown(box: Box, pad: float) -> Box:
+    """`box` with `pad` form px more on every side (less when negative)."""
+    p = round(pad)
+    return Box(box.x - p, box.y - p, box.w + 2 * p, box.h + 2 * p)
 
 
 def text_box(x: int, y: int, size: int, chars: int, anchor: str) -> Box:

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from canvass.worksheet.layout import Box, Field, WorksheetLayout
 from canvass.worksheet.render import BOX_LINE
-from ocr.crossing import PRINTED_PAD, comb_of, text_box
+from ocr.crossing import comb_of, grown, print_around
 from ocr.page import LocatedSheet, cut_region
 
 Gray = NDArray[np.uint8]
@@ -68,23 +68,9 @@ def printed_around(layout: WorksheetLayout) -> dict[str, Around]:
     """Per field, the other printed things reaching into its band (computed once)."""
     out = {}
     for f in layout.fields:
-        band = band_of(f)
-        boxes = tuple(
-            b
-            for other in (*layout.fields, *layout.checkboxes)
-            if other.key != f.key
-            for b in other.boxes
-            if _grown(b, LINE_SLACK + BOX_LINE).overlaps(band)
-        )
-        labels = (text_box(t.x, t.y, t.size, len(t.text), t.anchor) for t in layout.texts)
-        grown = (_grown(b, PRINTED_PAD) for b in labels)
-        out[f.key] = Around(boxes, tuple(b for b in grown if b.overlaps(band)))
+        boxes, labels = print_around(layout, f, band_of(f))
+        out[f.key] = Around(tuple(boxes), tuple(labels))
     return out
-
-
-def _grown(box: Box, pad: float) -> Box:
-    p = round(pad)
-    return Box(box.x - p, box.y - p, box.w + 2 * p, box.h + 2 * p)
 
 
 @dataclass(frozen=True)
@@ -162,14 +148,14 @@ def _paint_out_lines(
     clean = np.asarray(cv2.inpaint(image, lines, 3, cv2.INPAINT_TELEA), np.uint8)
     paper = int(np.percentile(image, 90))
     blocked = np.zeros(image.shape, np.uint8)
-    insides = [_grown(b, -half) for b in masked.boxes]
+    insides = [grown(b, -half) for b in masked.boxes]
     for box in (*insides, *masked.labels):
         fill(clean, box.x, box.y, box.x + box.w, box.y + box.h, paper)
         fill(blocked, box.x, box.y, box.x + box.w, box.y + box.h, 255)
     blocked[[0, -1], :] = 255
     blocked[:, [0, -1]] = 255
-    grown = cv2.dilate(blocked, np.ones((3, 3), np.uint8)) > 0
-    return np.asarray(clean, np.uint8), grown, lines > 0
+    reach = cv2.dilate(blocked, np.ones((3, 3), np.uint8)) > 0
+    return np.asarray(clean, np.uint8), reach, lines > 0
 
 
 def _glyph_crop(
