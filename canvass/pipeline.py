@@ -53,10 +53,14 @@ def recheck_precinct(engine: Engine, election: Election, precinct: str, now: dat
     """Reconcile one precinct again, after a decision on it: a value a person keyed is
     certain evidence in the sheet's sums, so it can settle other fields of the sheet.
     Returns how many of the precinct's open items that settled."""
-    before = {i.id for i in queue(engine, election.id) if i.precinct_id == precinct}
+    county = election.precinct_by_id[precinct].county
+
+    def open_items() -> set[int]:
+        return {i.id for i in queue(engine, election.id, county) if i.precinct_id == precinct}
+
+    before = open_items()
     _reconcile(engine, election, precinct, now, DEFAULT_CLEAR_THRESHOLD, None)
-    after = {i.id for i in queue(engine, election.id) if i.precinct_id == precinct}
-    return len(before - after)
+    return len(before - open_items())
 
 
 def decide_and_recheck(
