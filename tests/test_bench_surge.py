@@ -45,7 +45,12 @@ def test_surge_bench_small(tmp_path: Path) -> None:
     assert figures["doctor"]["exit_code"] == 0
     assert figures["idle"]["slow-body"] == {"answered 408": 2}
     abuse = figures["abuse"]
-    assert abuse["huge_declared"]["answer"] == "413"
+    # Refused before its body is read: the 413 is sent and the connection closed while the
+    # client is still writing, so the kernel may reset it and drop the answer (the same
+    # refusal seen from the client's side, as in test_limits); never taken whole.
+    huge = abuse["huge_declared"]
+    assert huge["answer"] in ("413", "error: connection reset")
+    assert huge["bytes_sent_before_answer"] < 200_000_000
     assert abuse["huge_chunked"]["answer"] == "413"
     assert abuse["slow_sender"]["answer"] == "408"
     assert set(abuse["crowd"]["statuses"]) <= {"202", "429"}
