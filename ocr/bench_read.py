@@ -84,7 +84,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--timing", type=int, default=20, help="photos timed on one core")
     parser.add_argument("--tesseract", type=int, default=200, help="fields for the baseline")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.timing < 1 or args.count < 1 or args.calibration < 1:
+        parser.error("--count, --calibration and --timing each need at least 1 photo")
+    return args
 
 
 def _generate(folder: Path, count: int, split: str, seed: int, rejects: float) -> Path:
