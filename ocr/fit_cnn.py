@@ -13,9 +13,12 @@ The network (about 290k weights, 1.2 MB at the default width 32) reads the 28x28
 and the geometry features of `ocr.digit_prep`: three stages of 3x3 conv, batch norm, ReLU
 and 2x2 max-pool (32, 64, 128 channels; 28 -> 14 -> 7 -> 4), then the 2,048 pooled values
 with the geometry into a 96-unit layer and 11 logits (0-9, not a single digit). Training
-adds small random affine moves of the glyphs (rotation, scale, shear, shift) to the
-renderer's own variety; AdamW with a one-cycle schedule. Seeded (weights, data order and the
-moves): two runs with the same seed and `--threads` wrote byte-identical ONNX files.
+adds small random affine moves of the glyphs (rotation, scale, shear, shift) and a smooth
+elastic warp (largest moves 2.5 px) to the renderer's own variety; AdamW with a one-cycle
+schedule. The warp: with only 3,000 real samples, the network learned the writers' shapes
+too literally; warped, it verified 0.3 points more of the calibration photos' fields.
+Seeded (weights, data order and the moves): two runs with the same seed and `--threads`
+wrote byte-identical ONNX files.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from torch.nn import functional as F
 FRAME = 28
 EXTRA = 9
 CLASSES = 11
+ELASTIC_SIGMA = 3.0
 
 
 class DigitNet(nn.Module):
@@ -70,8 +74,10 @@ def block(inputs: int, outputs: int) -> list[nn.Module]:
     ]
 
 
-def jitter(frames: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Small random affine moves of a batch of frames (B, 1, 20, 20)."""
+def jitter(frames: torch.Tensor, generator: torch.Generator, elastic: float = 0.0) -> torch.Tensor:
+    """Small random affine moves of a batch of frames (B, 1, FRAME, FRAME), and with
+    `elastic` > 0 a smooth random warp whose largest moves are about that many pixels
+    (Simard et al. 2003: the distortion that helps most when real samples are few)."""
     count = frames.shape[0]
 
     def uniform(low: float, high: float) -> torch.Tensor:
@@ -90,7 +96,23 @@ def jitter(frames: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         dim=1,
     )
     grid = F.affine_grid(theta, list(frames.shape), align_corners=False)
+    if elastic > 0:
+        grid = grid + warp_field(count, frames.shape[-1], elastic, generator)
     return F.grid_sample(frames, grid, align_corners=False, padding_mode="zeros")
+
+
+def warp_field(count: int, size: int, elastic: float, generator: torch.Generator) -> torch.Tensor:
+    """Smooth random displacements (count, size, size, 2) in grid units: white noise blurred
+    by a Gaussian of ELASTIC_SIGMA px, scaled so its largest moves are about `elastic` px."""
+    noise = torch.rand(count * 2, 1, size, size, generator=generator) * 2 - 1
+    radius = int(2 * ELASTIC_SIGMA)
+    taps = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    kernel = torch.exp(-(taps**2) / (2 * ELASTIC_SIGMA**2))
+    kernel = kernel / kernel.sum()
+    smooth = F.conv2d(noise, kernel.view(1, 1, 1, -1), padding=(0, radius))
+    smooth = F.conv2d(smooth, kernel.view(1, 1, -1, 1), padding=(radius, 0))
+    smooth = smooth / smooth.abs().amax(dim=(2, 3), keepdim=True).clamp_min(1e-6)
+    return (smooth * elastic * 2 / size).view(count, 2, size, size).permute(0, 2, 3, 1)
 
 
 def load(path: Path) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -103,7 +125,7 @@ def load(path: Path) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 
 
 def fit(
-    data: Path, seed: int, epochs: int, batch: int, width: int
+    data: Path, seed: int, epochs: int, batch: int, width: int, elastic: float
 ) -> tuple[DigitNet, dict[str, Any]]:
     """Trains on the whole data file; returns the network and the training figures."""
     torch.manual_seed(seed)
@@ -121,7 +143,7 @@ def fit(
         total, right = 0.0, 0
         for start in range(0, len(labels), batch):
             take = order[start : start + batch]
-            x = jitter(frames[take], generator)
+            x = jitter(frames[take], generator, elastic)
             logits = model(x, geometry[take])
             loss = F.cross_entropy(logits, labels[take])
             optimiser.zero_grad()
@@ -167,9 +189,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--elastic", type=float, default=2.5, help="largest warp, px")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    model, figures = fit(args.data, args.seed, args.epochs, args.batch, args.width)
+    model, figures = fit(args.data, args.seed, args.epochs, args.batch, args.width, args.elastic)
     with torch.no_grad():
         export(model, args.out)
     final = figures["history"][-1]

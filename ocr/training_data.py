@@ -10,7 +10,11 @@ Three sources, each for a reason:
 
 Every crop goes through `ocr.digit_prep.prepare`, as in the reader; crops that come out
 blank are left out (the reader never asks the network about them), and a blank box that
-still shows marks is labelled "not a single digit". Boxes of fields whose writing crosses
+still shows marks is labelled "not a single digit". Negatives whose ink runs off the crop
+(`EDGE_INK`) are left out too: the reader caps such a box at `EDGE_CAP` whatever the
+network says, and what is left of a digit cut by the crop edge is often a whole-looking 1,
+7 or 2, so learning to call it "not a digit" taught the network to refuse real ones (it
+was the commonest way a true digit went unverified). Boxes of fields whose writing crosses
 the printed border are left out of training: part of the digit may be outside the box,
 so its label is not what the crop shows. Deterministic for the seeds in the plan.
 """
@@ -33,14 +37,14 @@ from canvass.settings import REPO_ROOT
 from ocr.augment import BLANK, render
 from ocr.digit_metrics import RenderPlan, render_split
 from ocr.digit_prep import FRAME, GEOMETRY_SIZE, NET_FRAME, Prepared, prepare
-from ocr.digits import REJECT
+from ocr.digits import EDGE_INK, REJECT
 from ocr.font_digits import load_font_digits
 from ocr.page_crops import make_page_crops
 
 DIGITS_PNG = REPO_ROOT / "fixtures" / "handwriting" / "digits.png"
 SOURCES = ("mnist", "fonts", "pages")
 FIELDS = ("frames", "geometry", "labels", "edge", "source", "binary")
-SET_VERSION = 2  # bump when the preprocessing changes: cached sets are rebuilt
+SET_VERSION = 3  # bump when the preprocessing changes: cached sets are rebuilt
 CHUNK = 2000
 
 
@@ -115,14 +119,17 @@ def prepare_set(
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
         parts = list(pool.map(prepare_chunk, chunks))
     blank = np.concatenate([p[0] for p in parts])
-    keep = ~blank
-    kept = np.asarray(labels, np.int64)[keep].copy()
+    edge = np.concatenate([p[3] for p in parts])
+    labels = np.asarray(labels, np.int64)
+    negative = (labels == REJECT) | (labels == BLANK)
+    keep = ~blank & ~(negative & (edge >= EDGE_INK))
+    kept = labels[keep].copy()
     kept[kept == BLANK] = REJECT
     return PreparedSet(
         np.concatenate([p[1] for p in parts])[keep],
         np.concatenate([p[2] for p in parts])[keep],
         kept,
-        np.concatenate([p[3] for p in parts])[keep],
+        edge[keep],
         np.full(len(kept), source, np.int64),
         np.concatenate([p[4] for p in parts])[keep],
     )
