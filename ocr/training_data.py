@@ -1,8 +1,10 @@
 """The digit model's training and calibration sets: labelled box crops, preprocessed.
 
-Three sources, each for a reason:
+Four sources, each for a reason:
 - box renderings of the MNIST samples of the split (`ocr.augment`), with not-a-single-digit
   boxes (two digits, struck out, scribbled, cut by the edge) and blank boxes;
+- box renderings of the MNIST test set (`ocr.mnist_test`, training only): 10,000 digits by
+  writers none of digits.png's samples come from, so more hands and no benchmark writer;
 - box renderings of digits from Debian's handwriting fonts (`ocr.font_digits`, training
   only): other hands than MNIST's few thousand writers;
 - boxes cut from generated worksheet photos written with the split's samples
@@ -39,19 +41,21 @@ from ocr.digit_metrics import RenderPlan, render_split
 from ocr.digit_prep import FRAME, GEOMETRY_SIZE, NET_FRAME, Prepared, prepare
 from ocr.digits import EDGE_INK, REJECT
 from ocr.font_digits import load_font_digits
+from ocr.mnist_test import test_digits
 from ocr.page_crops import make_page_crops
 
 DIGITS_PNG = REPO_ROOT / "fixtures" / "handwriting" / "digits.png"
-SOURCES = ("mnist", "fonts", "pages")
+SOURCES = ("mnist", "fonts", "pages", "mnist-test")
 FIELDS = ("frames", "geometry", "labels", "edge", "source", "binary")
-SET_VERSION = 3  # bump when the preprocessing changes: cached sets are rebuilt
+SET_VERSION = 4  # bump when the preprocessing changes: cached sets are rebuilt
 CHUNK = 2000
 
 
 @dataclass(frozen=True)
 class SetPlan:
     """What to put in one set: MNIST renderings (variants per sample, negatives, blanks),
-    font renderings (variants per font digit; 0 for none) and generated photos."""
+    font renderings (variants per font digit; 0 for none), generated photos and MNIST
+    test set renderings (variants per sample; 0 for none)."""
 
     split: Split
     seed: int
@@ -60,6 +64,7 @@ class SetPlan:
     blanks: int
     font_variants: int
     photos: int
+    writer_variants: int = 0
 
 
 @dataclass(frozen=True)
@@ -137,19 +142,20 @@ def prepare_set(
 
 def cached_set(plan: SetPlan, workers: int, path: Path) -> PreparedSet:
     """`build_set`, kept at `path` (.npz, with the plan beside it as .json) and reused
-    while the plan is the same."""
+    while the plan is the same; downloads go beside it."""
     stamp = path.with_suffix(".json")
     wanted = json.dumps({"version": SET_VERSION, **asdict(plan)}, sort_keys=True)
     if path.is_file() and stamp.is_file() and stamp.read_text() == wanted:
         return PreparedSet.load(path)
-    built = build_set(plan, workers)
+    built = build_set(plan, workers, path.parent)
     built.save(path)
     stamp.write_text(wanted)
     return built
 
 
-def build_set(plan: SetPlan, workers: int) -> PreparedSet:
-    """All three sources of one split, preprocessed (see the module docstring)."""
+def build_set(plan: SetPlan, workers: int, downloads: Path) -> PreparedSet:
+    """All the plan's sources of one split, preprocessed (see the module docstring);
+    the MNIST test set is fetched into `downloads` when the plan asks for it."""
     plan_mnist = RenderPlan(plan.split, plan.seed, plan.variants, plan.negatives, plan.blanks)
     mnist = render_split(DIGITS_PNG, plan_mnist)
     parts = [prepare_set(mnist.crops, mnist.labels, 0, workers)]
@@ -172,4 +178,17 @@ def build_set(plan: SetPlan, workers: int) -> PreparedSet:
         clean = ~pages.crossing
         crops = list(pages.crops[clean])
         parts.append(prepare_set(crops, pages.labels[clean], 2, workers))
+    if plan.writer_variants:
+        other = test_digits(downloads)
+        negatives = len(other.labels) * plan.writer_variants // 10
+        rendered = render(
+            other.images,
+            other.ids,
+            other.labels,
+            plan.seed + 17,
+            plan.writer_variants,
+            negatives,
+            0,
+        )
+        parts.append(prepare_set(rendered.crops, rendered.labels, 3, workers))
     return PreparedSet.join(parts)

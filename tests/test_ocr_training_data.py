@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import os
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -9,10 +12,12 @@ import pytest
 from PIL import ImageFont
 
 from canvass.errors import InputError
+from canvass.handwriting import SAMPLE_SIZE
 from canvass.synth.generate import plan_jobs
 from canvass.synth.sources import certified_units
 from ocr.digit_prep import NET_FRAME, prepare
 from ocr.font_digits import GLYPH_HEIGHT, TILE, has_own_digits, ink_of, load_font_digits, to_tile
+from ocr.mnist_test import as_samples, load_parts
 from ocr.page_crops import BLANK, FIXTURES, REJECT, box_labels, iowa, make_page_crops, photo_crops
 from ocr.training_data import prepare_set
 
@@ -70,3 +75,30 @@ def test_prepared_sets_drop_blank_crops_and_relabel_marked_blanks() -> None:
     assert prepared.labels.tolist() == [REJECT]
     assert prepared.frames.shape == (1, NET_FRAME, NET_FRAME)
     assert prepared.source.tolist() == [2]
+
+
+def _write_pickle(path: Path, payload: object) -> None:
+    with gzip.open(path, "wb") as out:
+        pickle.dump(payload, out)
+
+
+def test_the_mnist_file_is_read_as_three_parts_of_images_and_labels(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    parts = tuple(
+        (rng.random((n, 784)).astype(np.float32), rng.integers(0, 10, n)) for n in (4, 2, 3)
+    )
+    path = tmp_path / "mnist.pkl.gz"
+    _write_pickle(path, parts)
+    loaded = load_parts(path)
+    assert [len(labels) for _, labels in loaded] == [4, 2, 3]
+    images, labels = loaded[2]
+    assert images.shape == (3, 28, 28) and images.dtype == np.uint8
+    assert labels.tolist() == parts[2][1].tolist()
+    assert as_samples(images).shape == (3, SAMPLE_SIZE, SAMPLE_SIZE)
+
+
+def test_a_pickle_that_would_run_code_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "mnist.pkl.gz"
+    _write_pickle(path, (np.zeros(2), os.getcwd))
+    with pytest.raises(pickle.UnpicklingError, match="getcwd is not allowed"):
+        load_parts(path)
