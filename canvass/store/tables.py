@@ -233,6 +233,9 @@ class CertificationRow(SQLModel, table=True):
     reopened_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
+    # What was signed: the scope's result rows as JSON (served while the scope is frozen,
+    # never recomputed from live rows). Null only for sign-offs made before revision 0008.
+    results_json: str | None = None
 
 
 class AccountRow(SQLModel, table=True):
@@ -248,3 +251,35 @@ class AccountRow(SQLModel, table=True):
     password_hash: str = Field(max_length=256)
     active: bool = True
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Bumped when the account is disabled, its password reset or changed: every session
+    # and API token minted under an older epoch stops working at once.
+    auth_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # A certifier's scopes: JSON list of county names and/or "STATE"; null = none.
+    certify_scopes: str | None = None
+
+
+class WebSessionRow(SQLModel, table=True):
+    """A signed-in browser. The cookie carries a random id; only its SHA-256 is stored.
+    Signing out (or the account's epoch moving on) ends it on the server, so a copied
+    cookie is refused afterwards."""
+
+    __tablename__ = "web_session"
+
+    id_sha256: str = Field(primary_key=True, max_length=64)
+    username: str = Field(max_length=64, index=True)
+    auth_epoch: int
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class LoginFailureRow(SQLModel, table=True):
+    """One failed sign-in: which name, from which client address, when. Kept in the
+    database so every server process shares the throttle and `canvass users unlock`
+    can clear a name."""
+
+    __tablename__ = "login_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    address: str = Field(max_length=64, index=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
