@@ -28,6 +28,8 @@ from canvass.model import Election, FieldReading, SheetReading, Tally
 from ocr.verify import Support, value_probability
 from reconcile.caucus_math import MathResult, compute_for_election, precinct_info
 from reconcile.joint import DEFAULT_ODDS, SheetOdds, SheetSupport, facts_for, support_sheet
+from reconcile.keyed import CODE as KEYED_CODE
+from reconcile.keyed import keyed_findings
 
 Kind = Literal[
     "mismatch",
@@ -40,7 +42,7 @@ Kind = Literal[
 ]
 MEASURES = ("first", "final", "county_delegates")
 DEFAULT_CLEAR_THRESHOLD = 0.999
-VOLATILE = ("support", "image_support")
+VOLATILE = ("support", "image_support", "paper_clear")
 """Details that change with decisions on other fields of the sheet (not part of a key)."""
 
 
@@ -75,11 +77,16 @@ class Discrepancy:
 
 @dataclass(frozen=True)
 class PrecinctResult:
+    """`unsettled`: the paper's fields whose number is not determined (not read clearly,
+    not decided by people, not verified against a report); the tally holds 0 for them,
+    which must never be shown as a plain 0."""
+
     precinct: str
     cleared: tuple[str, ...]
     discrepancies: tuple[Discrepancy, ...]
     paper_tally: Tally | None
     math: MathResult | None
+    unsettled: tuple[str, ...] = ()
 
 
 @dataclass
@@ -134,8 +141,43 @@ def reconcile_precinct(
         work.found += [
             _finding(work, math, f.code.value, f.candidate, f.message) for f in math.findings
         ]
+    if tally is not None:
+        work.found += _keyed(work)
     found = [_with_effect(work, d, tally) for d in work.found]
-    return PrecinctResult(precinct, tuple(work.cleared), tuple(found), tally, math)
+    unsettled = _unsettled(work) if paper is not None else ()
+    return PrecinctResult(precinct, tuple(work.cleared), tuple(found), tally, math, unsettled)
+
+
+def _keyed(work: _Work) -> list[Discrepancy]:
+    """Findings of values people keyed that break the sheet's bounds (`reconcile.keyed`)."""
+    if not work.decided:
+        return []
+    known = {key: _best_value(work, key) for key in field_keys(work.election)}
+    known = {k: v for k, v in known.items() if k not in _unsettled(work)}
+    info = precinct_info(work.election, work.precinct)
+    elect = info.delegates_to_elect if info else None
+    return [
+        Discrepancy(
+            work.precinct,
+            "math_finding",
+            (f.field,),
+            f"{KEYED_CODE}: {f.message}",
+            {"code": KEYED_CODE},
+        )
+        for f in keyed_findings(work.decided, known, elect)
+    ]
+
+
+def _unsettled(work: _Work) -> tuple[str, ...]:
+    assert work.paper is not None
+    return tuple(
+        key
+        for key in field_keys(work.election)
+        if key in work.paper.reading.fields
+        and key not in work.decided
+        and key not in work.cleared
+        and _reading_value(work, key) is None
+    )
 
 
 def _reported(work: _Work, key: str) -> dict[str, int]:
@@ -172,6 +214,7 @@ def _compare_field(work: _Work, key: str, reported: dict[str, int]) -> None:
     reading = work.paper.reading.fields.get(key)
     details = _paper_details(reading, reported)
     if len(set(reported.values())) > 1:
+        details["paper_clear"] = _clearly_says(reading, None, work.threshold)
         work.found.append(
             Discrepancy(
                 work.precinct,
@@ -192,6 +235,7 @@ def _compare_field(work: _Work, key: str, reported: dict[str, int]) -> None:
         work.cleared.append(key)
         return
     says = _clearly_says(reading, verdict, work.threshold)
+    details["paper_clear"] = says
     if says is not None and says != value:
         message = f"{key}: paper says {says}, reported {_list(reported)}"
         work.found.append(Discrepancy(work.precinct, "mismatch", (key,), message, details))
