@@ -150,6 +150,8 @@ def plan_decision(facts: ItemFacts, action: str, reason: str, value: int | None)
 def _blind_hint(kind: str, action: str) -> str:
     if is_blind(kind) and action == "confirm_reported":
         return " (nobody could read this value: two reviewers key what the crop shows, blind)"
+    if kind == "math_finding":
+        return " (a worksheet math finding is never fixed: the sheet stands as written)"
     return ""
 
 

@@ -3,12 +3,13 @@ re-checks its precinct, and the rest of the column clears; on both databases."""
 
 from __future__ import annotations
 
-from canvass.pipeline import decide_and_recheck, reconcile_election
+from canvass.pipeline import reconcile_election
+from canvass.reviewing import decide_item
 from canvass.settings import Settings
 from canvass.store.audit import verify_chain
 from canvass.store.intake import ReportVersion, reports_by_precinct, store_reports
 from canvass.store.readings import readings_in_force, record_reading
-from canvass.store.review import claim, queue
+from canvass.store.review import queue
 from canvass.store.types import utcnow
 from canvass.web.queries import review_item
 from ingest.photos import Custody, intake_photo
@@ -36,10 +37,8 @@ def test_keying_one_smudged_count_settles_the_rest_of_its_column(
     assert set(items) == {"first.Sanders", "first.Biden"}
     biden = items["first.Biden"]
     for reviewer in ("ann", "bob"):  # no machine could read it: keyed blind, twice
-        now = utcnow()
-        claim(engine, biden.id, reviewer, now)
-        outcome = decide_and_recheck(
-            engine, IOWA, PRECINCT, biden.id, reviewer, "paper_says", "from the crop", now, 7
+        outcome = decide_item(
+            engine, IOWA, biden.id, reviewer, "paper_says", "from the crop", utcnow(), 7
         )
     assert outcome.status == "resolved"
     assert "settle 1 more item of BENTON-BG" in outcome.message

@@ -67,7 +67,7 @@ def test_a_reviewer_decides_an_item_from_the_page(site: SiteData) -> None:
         )
         assert decided.headers["location"] == "/review?county=Adams&kind=mismatch"
         after = client.get(decided.headers["location"]).text
-        assert f"Item {mismatch} resolved." in after
+        assert f"Item {mismatch} resolved: 7." in after
         api = client.get(f"/api/items/{mismatch}", headers=bearer(settings, "bob")).json()
         assert api["status"] == "resolved"
         assert api["decisions"][0] | {"at": ""} == {

@@ -67,6 +67,7 @@ def _register_stages(app: typer.Typer) -> None:
     app.command("reconcile")(review_cmd.reconcile)
     app.command("queue")(review_cmd.show_queue)
     app.command("resolve")(review_cmd.resolve)
+    app.command("release")(review_cmd.release)
     app.command("certify")(certify_cmd.certify)
     app.command("reopen")(certify_cmd.reopen_scope)
     app.command("results")(certify_cmd.results)

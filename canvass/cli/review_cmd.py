@@ -17,10 +17,11 @@ from canvass.cli.common import (
     stderr_console,
 )
 from canvass.errors import InputError
-from canvass.pipeline import decide_and_recheck, reconcile_election
-from canvass.store.decide import check_request
+from canvass.pipeline import reconcile_election
+from canvass.policy import ACTIONS
+from canvass.reviewing import claim_item, decide_item, queue_json, release_item
 from canvass.store.elections import load_election
-from canvass.store.review import ACTIONS, claim, queue
+from canvass.store.review import queue
 from canvass.store.types import utcnow
 
 
@@ -51,8 +52,10 @@ def show_queue(
     """The open review items, those that move the most SDE first."""
     engine = open_database(settings_of(ctx))
     items = queue(engine, load_election(engine).id, county, kind)
+    now = utcnow()
+    listed = [queue_json(i, now) for i in items]  # blind items do not show the reports
     if as_json:
-        emit_json([i.as_json() for i in items])
+        emit_json(listed)
         return
     table = Table(
         "id",
@@ -65,7 +68,7 @@ def show_queue(
         "what",
         title=f"{len(items)} open",
     )
-    for i in items:
+    for i, shown in zip(items, listed, strict=True):
         table.add_row(
             str(i.id),
             i.precinct_id,
@@ -73,8 +76,8 @@ def show_queue(
             ", ".join(i.fields),
             f"{i.effect_sde:.4f}",
             str(i.effect_delegates),
-            i.status,
-            str(i.details.get("message", "")),
+            i.status + (f" (held by {shown['claimed_by']})" if shown["claimed_by"] else ""),
+            str(shown["details"].get("message", "")),
         )
     Console().print(table)
 
@@ -86,30 +89,47 @@ def resolve(
     decision: Annotated[
         str | None, typer.Option(help=f"One of: {', '.join(ACTIONS)}. Omit to only claim.")
     ] = None,
-    value: Annotated[int | None, typer.Option(help="What the paper says (paper_says).")] = None,
+    value: Annotated[
+        int | None,
+        typer.Option(help="paper_says: what the paper shows; confirm_reported: which report."),
+    ] = None,
     reason: Annotated[str, typer.Option(help="Why: required with a decision.")] = "",
     as_json: JsonFlag = False,
 ) -> None:
-    """Claim an item and, with --decision, decide it (a reason is required)."""
+    """Claim an item and, with --decision, decide it (a reason is required). A refused
+    decision says why and what to do instead, and leaves the item free."""
     if not reviewer.strip():
         raise InputError("say who you are (--reviewer NAME)")
-    if decision is not None:
-        check_request(decision, reason, value)  # before claiming: a refused request holds nothing
     engine = open_database(settings_of(ctx))
     now = utcnow()
-    held = claim(engine, item, reviewer, now)
     if decision is None:
+        held = claim_item(engine, item, reviewer, now)
         result = {
             "id": held.id,
             "status": "claimed",
-            "message": f"item {item} is yours for 15 minutes",
+            "message": f"item {item} is yours for 15 minutes (`canvass release {item}` frees it)",
         }
     else:
         election = load_election(engine)
-        outcome = decide_and_recheck(
-            engine, election, held.precinct_id, item, reviewer, decision, reason, now, value
-        )
+        outcome = decide_item(engine, election, item, reviewer, decision, reason, now, value)
         result = {"id": outcome.item_id, "status": outcome.status, "message": outcome.message}
+    if as_json:
+        emit_json(result)
+    else:
+        stderr_console().print(result["message"])
+
+
+def release(
+    ctx: typer.Context,
+    item: Annotated[int, typer.Argument(help="The item id you hold.")],
+    reviewer: Annotated[str, typer.Option("--reviewer", help="Your name.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Give up your claim on an item, so another reviewer can take it at once."""
+    if not reviewer.strip():
+        raise InputError("say who you are (--reviewer NAME)")
+    release_item(open_database(settings_of(ctx)), item, reviewer)
+    result = {"id": item, "status": "released", "message": f"item {item} is free again"}
     if as_json:
         emit_json(result)
     else:

@@ -1,31 +1,70 @@
-"""Deciding review items: the five decisions, and blind double entry for unreadable values."""
+"""Deciding review items: the decision policy (`canvass.policy`) enforced on the stored
+item, in the decision's own transaction, whatever the edge (CLI, pages, API).
+
+- The item must be held by the reviewer (a live claim) and its county not frozen.
+- `plan_decision` says what the decision does; a refused one says why and what to do.
+- Double entry: a value keyed blind (an `unreadable` item), or a value that neither the
+  paper clearly shows nor any report gave, is an entry; it settles the field only when a
+  second account keys the same value (a third decides when two differ).
+- Decisions are stored beside the machine reading and never replace it; each goes into
+  the audit log in the same transaction.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from canvass.errors import ConflictError, InputError, NotFoundError
+from canvass.errors import ConflictError, NotFoundError
+from canvass.policy import ItemFacts, Plan, entry_decides, is_blind, plan_decision
 from canvass.store.audit import append
 from canvass.store.db import session_scope
-from canvass.store.review import ACTIONS, DOUBLE_ENTRY_KINDS, frozen_counties
+from canvass.store.review import frozen_counties
 from canvass.store.tables import DecisionRow, ReviewItemRow
-
-WAITING_ACTIONS = ("request_photo", "escalate")
-ACKNOWLEDGED_KINDS = ("math_finding", "missing_report")
-ACKNOWLEDGED_KINDS = ("math_finding", "missing_report")
 
 
 @dataclass(frozen=True)
 class DecisionOutcome:
     item_id: int
-    status: str  # resolved | waiting | open (an entry awaiting its blind partner or a third)
+    status: str  # resolved | waiting | open (an entry awaiting its partner or a third)
     message: str
+
+
+def item_facts(kind: str, details: dict[str, object], max_value: int | None) -> ItemFacts:
+    """The policy's view of a stored item: its reports and the value the paper clearly
+    shows (items made before `paper_clear` existed: the machine's definite reading)."""
+    raw = details.get("reported")
+    reported = {str(s): int(v) for s, v in raw.items()} if isinstance(raw, dict) else {}
+    clear = details.get("paper_clear")
+    if "paper_clear" not in details and details.get("paper_status") in ("ok", "blank"):
+        clear = details.get("paper")
+    return ItemFacts(kind, reported, clear if isinstance(clear, int) else None, max_value)
+
+
+def check_decision(
+    engine: Engine,
+    item_id: int,
+    reviewer: str,
+    action: str,
+    reason: str,
+    value: int | None,
+    max_value: int | None = None,
+) -> Plan:
+    """The plan of a decision, checked without holding anything: the story calls it
+    before claiming, so a refused request never leaves the item held."""
+    with Session(engine) as session:
+        row = _item(session, item_id)
+        _not_frozen(session, row)
+        plan = plan_decision(
+            item_facts(row.kind, json.loads(row.details_json), max_value), action, reason, value
+        )
+        if plan.outcome == "entry":
+            entry_decides(_entries(session, row), reviewer, plan.value)
+        return plan
 
 
 def decide(
@@ -36,129 +75,88 @@ def decide(
     reason: str,
     now: datetime,
     value: int | None = None,
+    max_value: int | None = None,
 ) -> DecisionOutcome:
-    """Record `reviewer`'s decision on an item they hold."""
-    check_request(action, reason, value)
+    """Record `reviewer`'s decision on an item they hold, as the policy allows."""
     with session_scope(engine) as session:
         row = _held_item(session, item_id, reviewer, now)
-        if action == "confirm_reported" and value is None:
-            value = _single_reported(row)
-        if row.kind in DOUBLE_ENTRY_KINDS and action == "paper_says":
-            outcome = _blind_entry(session, row, reviewer, value, reason, now)
+        facts = item_facts(row.kind, json.loads(row.details_json), max_value)
+        plan = plan_decision(facts, action, reason, value)
+        if plan.outcome == "entry":
+            outcome = _entry(session, row, reviewer, plan, reason, now)
         else:
-            outcome = _single_decision(session, row, reviewer, action, value, reason, now)
+            outcome = _single(session, row, reviewer, plan, reason, now)
         row.claimed_by, row.claim_expires_at = None, None
-        append(
-            session,
-            reviewer,
-            f"item.{action}",
-            f"item/{item_id}",
-            {
-                "value": value,
-                "reason": reason,
-                "status": outcome.status,
-            },
-        )
+        details = {"value": plan.value, "reason": reason, "status": outcome.status}
+        append(session, reviewer, f"item.{plan.action}", f"item/{item_id}", details)
         return outcome
 
 
-def check_request(action: str, reason: str, value: int | None) -> None:
-    if action not in ACTIONS:
-        raise InputError(f"unknown decision {action!r}: use one of {', '.join(ACTIONS)}")
-    if not reason.strip():
-        raise InputError("give a reason for the decision (--reason)")
-    if action == "paper_says" and (value is None or value < 0):
-        raise InputError("say what the paper shows (--value N, a count of 0 or more)")
-
-
-def _single_reported(row: ReviewItemRow) -> int | None:
-    """The value `confirm_reported` confirms: the one all sources report (None for items
-    without a field value, such as a missing photo)."""
-    reported = set(json.loads(row.details_json).get("reported", {}).values())
-    if len(reported) > 1:
-        raise InputError("the sources disagree: say which value the paper supports (--value N)")
-    return reported.pop() if reported else None
-
-
-def _held_item(session: Session, item_id: int, reviewer: str, now: datetime) -> ReviewItemRow:
+def _item(session: Session, item_id: int) -> ReviewItemRow:
     row = session.get(ReviewItemRow, item_id)
     if row is None:
         raise NotFoundError(f"no review item {item_id}: see `canvass queue`")
+    return row
+
+
+def _not_frozen(session: Session, row: ReviewItemRow) -> None:
     if row.county in frozen_counties(session, row.election_id):
         raise ConflictError(
             f"{row.county} is certified and frozen: an administrator must reopen it first"
         )
     if row.status not in ("open", "waiting"):
-        raise ConflictError(f"item {item_id} is already {row.status}")
+        raise ConflictError(f"item {row.id} is already {row.status}")
+
+
+def _held_item(session: Session, item_id: int, reviewer: str, now: datetime) -> ReviewItemRow:
+    row = _item(session, item_id)
+    _not_frozen(session, row)
     live = row.claim_expires_at is not None and row.claim_expires_at > now
     if row.claimed_by != reviewer or not live:
         raise ConflictError(f"claim item {item_id} first (`canvass resolve {item_id} --claim`)")
     return row
 
 
-def _single_decision(
-    session: Session,
-    row: ReviewItemRow,
-    reviewer: str,
-    action: str,
-    value: int | None,
-    reason: str,
-    now: datetime,
+def _single(
+    session: Session, row: ReviewItemRow, reviewer: str, plan: Plan, reason: str, now: datetime
 ) -> DecisionOutcome:
-    if action == "acknowledge" and row.kind not in ACKNOWLEDGED_KINDS:
-        raise InputError(
-            "only math findings and missing reports are acknowledged; decide what the paper says"
-        )
-    if row.kind == "math_finding" and action not in ("acknowledge", "escalate"):
-        raise InputError("a worksheet math finding is never fixed: acknowledge it (or escalate)")
-    status = "waiting" if action in WAITING_ACTIONS else "resolved"
-    session.add(_decision(row, reviewer, action, value, reason, True, now))
+    status = "waiting" if plan.outcome == "waits" else "resolved"
+    session.add(_decision(row, reviewer, plan.action, plan.value, reason, True, now))
     row.status = status
-    return DecisionOutcome(row.id or 0, status, f"item {row.id} {status}")
+    said = f": {plan.value}" if plan.outcome == "settles" else ""
+    return DecisionOutcome(row.id or 0, status, f"item {row.id} {status}{said}")
 
 
-def _blind_entry(
-    session: Session,
-    row: ReviewItemRow,
-    reviewer: str,
-    value: int | None,
-    reason: str,
-    now: datetime,
+def _entries(session: Session, row: ReviewItemRow) -> list[tuple[str, int | None]]:
+    found = session.execute(
+        select(DecisionRow)
+        .where(col(DecisionRow.item_id) == row.id, col(DecisionRow.action) == "paper_says")
+        .order_by(col(DecisionRow.id))
+    ).scalars()
+    return [(d.reviewer, d.value) for d in found]
+
+
+def _entry(
+    session: Session, row: ReviewItemRow, reviewer: str, plan: Plan, reason: str, now: datetime
 ) -> DecisionOutcome:
-    entries = (
-        session.execute(
-            select(DecisionRow)
-            .where(col(DecisionRow.item_id) == row.id, col(DecisionRow.action) == "paper_says")
-            .order_by(col(DecisionRow.id))
-        )
-        .scalars()
-        .all()
-    )
-    if any(e.reviewer == reviewer for e in entries):
-        raise ConflictError("you have already keyed this value: another reviewer must key it blind")
-    final = _entry_decides(entries, value)
-    session.add(_decision(row, reviewer, "paper_says", value, reason, final, now))
+    """One entry of a value needing two people: final when it agrees with the first
+    entry, or when it is the third."""
+    entries = _entries(session, row)
+    final = entry_decides(entries, reviewer, plan.value)
+    session.add(_decision(row, reviewer, "paper_says", plan.value, reason, final, now))
     if final:
         row.status = "resolved"
         return DecisionOutcome(
-            row.id or 0, "resolved", f"item {row.id} resolved: the paper says {value}"
+            row.id or 0, "resolved", f"item {row.id} resolved: the paper says {plan.value}"
         )
     details = json.loads(row.details_json)
     details["entries"] = len(entries) + 1
-    details["needs"] = "a second blind entry" if not entries else "a third reviewer to decide"
+    second = "a second blind entry" if is_blind(row.kind) else "a second reviewer to agree"
+    details["needs"] = second if not entries else "a third reviewer to decide"
     row.details_json = json.dumps(details, sort_keys=True)
     return DecisionOutcome(
         row.id or 0, "open", f"entry recorded; item {row.id} needs {details['needs']}"
     )
-
-
-def _entry_decides(entries: Sequence[DecisionRow], value: int | None) -> bool:
-    """First entry: never. Second: when it equals the first. Third: always."""
-    if not entries:
-        return False
-    if len(entries) == 1:
-        return entries[0].value == value
-    return True
 
 
 def _decision(

@@ -5,9 +5,8 @@ Rules kept here, on both databases:
   never hold the same item, however they race; a claim lapses after its time to live.
 - Decisions are stored beside the machine reading and never replace it; a reason is always
   required.
-- Blind double entry: a value no machine could read is keyed by two reviewers who do not
-  see each other's entry; equal entries resolve the item, different ones wait for a third
-  reviewer, whose entry decides.
+- What each decision may do is `canvass.policy`'s; `canvass.store.decide` enforces it.
+- A reviewer can release an item they hold; a lapsed claim holds nothing.
 - Every claim and decision goes into the audit log in the same transaction.
 """
 
@@ -17,7 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, or_, select, update
 from sqlmodel import Session, col
@@ -27,15 +26,6 @@ from canvass.store.audit import append
 from canvass.store.db import session_scope
 from canvass.store.tables import CertificationRow, ReviewItemRow
 
-Action = Literal["paper_says", "confirm_reported", "request_photo", "escalate", "acknowledge"]
-ACTIONS: tuple[str, ...] = (
-    "paper_says",
-    "confirm_reported",
-    "request_photo",
-    "escalate",
-    "acknowledge",
-)
-DOUBLE_ENTRY_KINDS = ("unreadable",)
 CLAIM_TTL = timedelta(minutes=15)
 
 
@@ -63,6 +53,12 @@ class QueueItem:
     effect_sde: float
     status: str
     claimed_by: str | None
+    claim_expires_at: datetime | None = None
+
+    def holder(self, now: datetime) -> str | None:
+        """Who holds the item now: nobody once the claim has lapsed."""
+        live = self.claim_expires_at is not None and self.claim_expires_at > now
+        return self.claimed_by if live else None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -106,7 +102,9 @@ def sync_items(
     keep their state and decisions, and items no longer produced are superseded unless
     resolved (a decision that settles its field stops the item being produced; the item
     stays as the record of how it was resolved, for the certified report). Certified
-    (frozen) counties are left untouched."""
+    (frozen) counties keep their items as they are; only new `late_evidence` items are
+    added there (evidence their sign-off did not see: it changes nothing certified, but
+    it is never silent)."""
     result = SyncResult()
     wanted = {i.key: i for i in items}
     with session_scope(engine) as session:
@@ -134,7 +132,7 @@ def sync_items(
             ).scalars()
         )
         for key, item in wanted.items():
-            if key in known or item.county in frozen:
+            if key in known or (item.county in frozen and item.kind != "late_evidence"):
                 continue
             session.add(_item_row(election_id, item, now))
             result.created += 1
@@ -210,6 +208,7 @@ def queue_item(row: ReviewItemRow) -> QueueItem:
         effect_sde=row.effect_sde,
         status=row.status,
         claimed_by=row.claimed_by,
+        claim_expires_at=row.claim_expires_at,
     )
 
 
@@ -244,3 +243,28 @@ def claim(
             )
         append(session, reviewer, "item.claimed", f"item/{item_id}", {})
         return queue_item(row)
+
+
+def release(engine: Engine, item_id: int, reviewer: str) -> None:
+    """Give up `reviewer`'s claim on an item (refused when they do not hold it); an
+    expired claim of theirs is cleared too, so the item shows as free."""
+    with session_scope(engine) as session:
+        result = session.execute(
+            update(ReviewItemRow)
+            .where(col(ReviewItemRow.id) == item_id, col(ReviewItemRow.claimed_by) == reviewer)
+            .values(claimed_by=None, claim_expires_at=None)
+        )
+        if not cast(CursorResult[Any], result).rowcount:
+            if session.get(ReviewItemRow, item_id) is None:
+                raise NotFoundError(f"no review item {item_id}: see `canvass queue`")
+            raise ConflictError(f"you do not hold item {item_id}: nothing to release")
+        append(session, reviewer, "item.released", f"item/{item_id}", {})
+
+
+def queue_item_by_id(engine: Engine, item_id: int) -> QueueItem:
+    """One item, whatever its status."""
+    with Session(engine) as session:
+        row = session.get(ReviewItemRow, item_id)
+    if row is None:
+        raise NotFoundError(f"no review item {item_id}: see `canvass queue`")
+    return queue_item(row)

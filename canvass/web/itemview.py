@@ -1,22 +1,25 @@
 """Everything a reviewer sees of one item, gathered once for the page and the API.
 
-Blind double entry: a value no machine could read (kind `unreadable`) is keyed by two
-reviewers who must not influence each other, so for those items neither the other
-entries nor the reported values nor the machine's guess are shown; only the crop, and
-how many entries there are.
+What is offered comes from the decision policy (`canvass.policy`), which the store
+enforces. Blind double entry: a value no machine could read (kind `unreadable`) is keyed
+by two reviewers who must not influence each other, so for those items neither the other
+entries nor the reported values nor the machine's guess are shown; only the crop, and how
+many entries there are.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from canvass import reviewing
 from canvass.model import Election
+from canvass.policy import allowed_actions, is_blind
 from canvass.store.decide import decisions_for
-from canvass.store.review import DOUBLE_ENTRY_KINDS, QueueItem
+from canvass.store.review import QueueItem
 from canvass.web.context import WebContext
-from canvass.web.queries import claim_expiry, paper_in_force, precinct_items, review_item
+from canvass.web.queries import paper_in_force, precinct_items, review_item
 from canvass.web.readback import MEASURES, precinct_title
 from canvass.worksheet.layout import WorksheetLayout
 
@@ -46,15 +49,20 @@ KIND_TEXT = {
     "missing_report": "No electronic report for this precinct",
     "precinct_conflict": "The sheet and the uploader name different precincts",
     "math_finding": "The worksheet's own math has a finding",
+    "late_evidence": "New evidence arrived after the county was certified",
 }
 
 
 @dataclass(frozen=True)
 class Action:
+    """One choice on the item's form. `form_value` is what the radio button sends:
+    the action's name, or `confirm_reported=N` for one of several reported values."""
+
     name: str
     label: str
     needs_value: bool
     reason: str
+    form_value: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,7 @@ class ItemView:
     page: tuple[int, int] = (0, 0)
 
     def as_json(self) -> dict[str, Any]:
-        return queue_json(self.item) | {
+        return queue_json(self.item, datetime.now(UTC)) | {
             "claimed_by": self.held_by,
             "message": blind_message(self.item) if self.blind else self.item.details.get("message"),
             "blind": self.blind,
@@ -122,29 +130,31 @@ def field_label(key: str) -> str:
     return f"{label}, {candidate}" if candidate else label
 
 
-def actions_for(kind: str, blind: bool) -> list[Action]:
-    if blind or kind == "sources_disagree":
-        names = ["paper_says", "request_photo", "escalate"]
-    elif kind in ("math_finding", "missing_report"):
-        names = ["acknowledge", "escalate"]
-    elif kind in ("missing_paper", "precinct_conflict"):
-        names = ["confirm_reported", "request_photo", "escalate"]
-    else:
-        names = ["paper_says", "confirm_reported", "request_photo", "escalate"]
-    return [
-        Action(
-            n,
-            KIND_LABELS.get(kind, LABELS[n]) if n == "confirm_reported" else LABELS[n],
-            n == "paper_says",
-            KIND_REASONS.get(kind, REASONS[n]) if n == "confirm_reported" else REASONS[n],
+def actions_for(kind: str, reported: dict[str, int]) -> list[Action]:
+    """The choices the policy allows for `kind`; "the report is right" is offered once per
+    distinct reported value when the sources disagree (the server takes the value from
+    the report, never from the "paper shows" box)."""
+    choices: list[Action] = []
+    values = sorted(set(reported.values()))
+    for name in allowed_actions(kind):
+        label = KIND_LABELS.get(kind, LABELS[name]) if name == "confirm_reported" else LABELS[name]
+        reason = (
+            KIND_REASONS.get(kind, REASONS[name]) if name == "confirm_reported" else REASONS[name]
         )
-        for n in names
-    ]
+        if name == "confirm_reported" and len(values) > 1:
+            for v in values:
+                said = ", ".join(s for s, n in sorted(reported.items()) if n == v)
+                choices.append(Action(name, f"{label}: {v} ({said})", False, reason, f"{name}={v}"))
+            continue
+        if name == "confirm_reported" and values:
+            label = f"{label}: {values[0]}"
+        choices.append(Action(name, label, name == "paper_says", reason, name))
+    return choices
 
 
 def item_view(ctx: WebContext, item_id: int, reviewer: str, now: datetime) -> ItemView:
     item = review_item(ctx.engine, item_id)
-    blind = item.kind in DOUBLE_ENTRY_KINDS
+    blind = is_blind(item.kind)
     paper = paper_in_force(ctx.engine, ctx.election.id, item.precinct_id)
     fields = []
     for key in item.fields:
@@ -161,9 +171,8 @@ def item_view(ctx: WebContext, item_id: int, reviewer: str, now: datetime) -> It
             )
         )
     decisions = decisions_for(ctx.engine, item_id)
-    expiry = claim_expiry(ctx.engine, item_id)
-    live = item.claimed_by is not None and expiry is not None and expiry > now
-    suggested = item.details.get("paper") if item.kind == "mismatch" else None
+    holder = item.holder(now)
+    suggested = item.details.get("paper_clear", item.details.get("paper")) if not blind else None
     return ItemView(
         item=item,
         title=precinct_title(ctx.election, item.precinct_id),
@@ -177,9 +186,9 @@ def item_view(ctx: WebContext, item_id: int, reviewer: str, now: datetime) -> It
         decisions=[] if blind else [_decision(d) for d in decisions],
         entries=sum(1 for d in decisions if d.action == "paper_says"),
         entered=any(d.reviewer == reviewer for d in decisions if d.action == "paper_says"),
-        actions=actions_for(item.kind, blind),
-        held_by=item.claimed_by if live else None,
-        held_until=expiry if live else None,
+        actions=actions_for(item.kind, {} if blind else dict(item.details.get("reported", {}))),
+        held_by=holder,
+        held_until=item.claim_expires_at if holder else None,
         suggested_value=suggested if isinstance(suggested, int) else None,
         open=item.status in ("open", "waiting"),
         marks=field_marks(ctx.layout, item.fields),
@@ -201,20 +210,13 @@ def field_marks(layout: WorksheetLayout, keys: list[str]) -> list[Mark]:
     return marks
 
 
-def queue_json(item: QueueItem) -> dict[str, Any]:
-    """An item as the queue lists it; a blind item's message and details would show the
-    reported value, so they are left out."""
-    if item.kind not in DOUBLE_ENTRY_KINDS:
-        return item.as_json() | {"claimed_by": item.claimed_by}
-    return item.as_json() | {
-        "claimed_by": item.claimed_by,
-        "details": {"message": blind_message(item)},
-    }
+def queue_json(item: QueueItem, now: datetime) -> dict[str, Any]:
+    """`canvass.reviewing.queue_json` with the fields' labels in words."""
+    return reviewing.queue_json(item, now, field_label)
 
 
 def blind_message(item: QueueItem) -> str:
-    where = ", ".join(field_label(k) for k in item.fields) or item.precinct_id
-    return f"{where}: key it from the crop (blind double entry)"
+    return reviewing.blind_message(item, field_label)
 
 
 def _findings(ctx: WebContext, item: QueueItem) -> list[QueueItem]:

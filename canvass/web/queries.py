@@ -7,6 +7,7 @@ decide, sign-off), as the command line does.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,8 +16,9 @@ from sqlmodel import Session, col
 
 from canvass.errors import NotFoundError
 from canvass.model import SheetReading
+from canvass.policy import BLIND_KINDS
 from canvass.store.review import QueueItem, queue_item
-from canvass.store.tables import DecisionRow, PhotoRow, ReadingRow, ReviewItemRow
+from canvass.store.tables import DecisionRow, PhotoRow, ReadingRow, ReviewItemRow, UploadRow
 
 PHOTO_STATUS = {"queued": "queued", "read": "read", "rejected": "rejected", "failed": "rejected"}
 
@@ -79,12 +81,6 @@ def review_item(engine: Engine, item_id: int) -> QueueItem:
     if row is None:
         raise NotFoundError(f"no review item {item_id}: go back to the queue")
     return queue_item(row)
-
-
-def claim_expiry(engine: Engine, item_id: int) -> datetime | None:
-    with Session(engine) as session:
-        row = session.get(ReviewItemRow, item_id)
-        return None if row is None else row.claim_expires_at
 
 
 def paper_in_force(engine: Engine, election_id: str, precinct: str) -> PaperInForce | None:
@@ -153,3 +149,31 @@ def certified_scopes(engine: Engine, election_id: str) -> dict[str, str]:
         return {
             r.scope: f"{r.certifier} ({r.role}), {r.certified_at:%Y-%m-%d %H:%M} UTC" for r in rows
         }
+
+
+def withheld_fields(engine: Engine, election_id: str, precinct: str | None) -> set[str]:
+    """Fields of `precinct` waiting for blind entry (an open or waiting item of a blind
+    kind): while they wait, no reviewer may see the machine's guess or the reports."""
+    if precinct is None:
+        return set()
+    with Session(engine) as session:
+        rows = session.execute(
+            select(col(ReviewItemRow.fields_json)).where(
+                col(ReviewItemRow.election_id) == election_id,
+                col(ReviewItemRow.precinct_id) == precinct,
+                col(ReviewItemRow.kind).in_(list(BLIND_KINDS)),
+                col(ReviewItemRow.status).in_(["open", "waiting"]),
+            )
+        ).scalars()
+        return {key for fields in rows for key in json.loads(fields)}
+
+
+def uploaded_by(engine: Engine, sha256: str, username: str) -> bool:
+    """Whether `username` sent this photo (its custody log names them)."""
+    with Session(engine) as session:
+        found = session.execute(
+            select(col(UploadRow.id))
+            .where(col(UploadRow.sha256) == sha256.lower(), col(UploadRow.uploader) == username)
+            .limit(1)
+        ).first()
+        return found is not None

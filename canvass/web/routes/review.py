@@ -1,9 +1,11 @@
 """The review queue for people: the queue by effect, one item with its crop and sources,
 and the decisions, made from the keyboard (1-5 choose, Enter decides, then the next item).
 
-Claims and decisions are the store's (`claim`, `check_request`, `decide`): the same
-calls `canvass resolve` makes, so the same rules hold (a live claim is exclusive, a
-reason is required, blind double entry, frozen counties refuse).
+Claims and decisions are the stories `canvass resolve` and `canvass release` tell
+(`canvass.reviewing`), so the same policy holds (a live claim is exclusive, a reason is
+required, blind double entry, "the report is right" takes the report's value, frozen
+counties refuse). The form's "The paper shows" box belongs to "The paper says" only: with
+any other choice it is not sent on.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from canvass.errors import InputError, NotFoundError
-from canvass.store.review import DOUBLE_ENTRY_KINDS, claim, queue
+from canvass.policy import BLIND_KINDS
+from canvass.reviewing import release_item
+from canvass.store.review import claim, queue
 from canvass.store.types import utcnow
 from canvass.web.context import ctx_of, flash, page
 from canvass.web.deciding import claim_and_decide, take_next
@@ -54,7 +58,8 @@ def queue_page(
         kinds=sorted({i.kind for i in everything}),
         kind_text=KIND_TEXT,
         blind_message=blind_message,
-        blind_kinds=DOUBLE_ENTRY_KINDS,
+        blind_kinds=BLIND_KINDS,
+        now=utcnow(),
         filters=_filters(county, kind),
     )
 
@@ -109,7 +114,7 @@ def decide_item(
     request: Request,
     principal: Reviewer,
     item_id: int,
-    action: Annotated[str, Form(max_length=32)],
+    action: Annotated[str, Form(max_length=48)],
     reason: Annotated[str, Form(max_length=2000)] = "",
     value: Annotated[str, Form(max_length=16)] = "",
     county: FormFilter = "",
@@ -118,8 +123,8 @@ def decide_item(
     ctx = ctx_of(request)
     now = utcnow()
     try:
-        number = whole_number(value, "the value the paper shows")
-        outcome = claim_and_decide(ctx, item_id, principal.username, action, reason, number, now)
+        chosen, number = form_choice(action, value)
+        outcome = claim_and_decide(ctx, item_id, principal.username, chosen, reason, number, now)
     except InputError as mistake:  # the reviewer can correct it on the same page
         flash(request, mistake.message[0].upper() + mistake.message[1:] + ".", "error")
         return see_other(f"/review/items/{item_id}{_filters(county, kind)}")
@@ -129,6 +134,30 @@ def decide_item(
         flash(request, "That was the last item for you here.")
         return see_other(f"/review{_filters(county, kind)}")
     return see_other(f"/review/items/{found}{_filters(county, kind)}")
+
+
+def form_choice(action: str, typed: str) -> tuple[str, int | None]:
+    """(action, value) from the form: `confirm_reported=N` picks one reported value; the
+    typed "The paper shows" number goes only with `paper_says`."""
+    name, _, picked = action.partition("=")
+    if picked:
+        return name, whole_number(picked, "the reported value")
+    if name == "paper_says":
+        return name, whole_number(typed, "the value the paper shows")
+    return name, None
+
+
+@router.post("/review/items/{item_id}/release", include_in_schema=False)
+def release_page(
+    request: Request,
+    principal: Reviewer,
+    item_id: int,
+    county: FormFilter = "",
+    kind: FormFilter = "",
+) -> Response:
+    release_item(ctx_of(request).engine, item_id, principal.username)
+    flash(request, f"Item {item_id} is free again.")
+    return see_other(f"/review{_filters(county, kind)}")
 
 
 @router.get("/crops/{photo_id}/{name}", include_in_schema=False)

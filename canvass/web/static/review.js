@@ -36,9 +36,11 @@
   let reasonEdited = false;
   reason.addEventListener("input", function () { reasonEdited = true; });
 
+  // "The paper shows" belongs to "The paper says" only: disabled (so not sent) otherwise.
   function choose(radio) {
     radio.checked = true;
     if (!reasonEdited) reason.value = radio.dataset.reason;
+    if (value) value.disabled = !radio.dataset.needsValue;
     if (radio.dataset.needsValue && value) {
       value.focus();
       value.select();

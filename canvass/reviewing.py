@@ -1,0 +1,92 @@
+"""The reviewer's stories, told once for the command line, the pages and the API:
+claim an item, release it, decide it.
+
+Deciding checks the decision against the policy first (nothing is held when it is
+refused), claims the item if need be, records the decision (`canvass.store.decide`), and,
+once the item is settled, reconciles the precinct again: a value people settled is certain
+evidence in the sheet's sums and may settle more of the sheet, and a keyed value that
+breaks the sheet's bounds raises its math finding at once. Any error after the claim
+releases it, so a refused or failed decision never leaves the item held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from canvass.model import Election
+from canvass.pipeline import recheck_precinct
+from canvass.policy import is_blind
+from canvass.store.decide import DecisionOutcome, check_decision, decide
+from canvass.store.review import QueueItem, claim, release
+from canvass.store.review import queue_item_by_id as item_by_id
+from canvass.worksheet.layout import build_layout
+
+
+def field_max(election: Election, fields: list[str]) -> int | None:
+    """The largest number a single-field item's boxes can hold (None for other items)."""
+    if len(fields) != 1:
+        return None
+    layout = build_layout(election)
+    combs = {f.key: f for f in (*layout.fields, layout.delegates_to_elect)}
+    found = combs.get(fields[0])
+    return 10 ** len(found.boxes) - 1 if found is not None and found.boxes else None
+
+
+def claim_item(engine: Engine, item_id: int, reviewer: str, now: datetime) -> QueueItem:
+    """Hold an item for 15 minutes (refused while another reviewer's claim is live)."""
+    return claim(engine, item_id, reviewer, now)
+
+
+def release_item(engine: Engine, item_id: int, reviewer: str) -> None:
+    """Give up a claim, so another reviewer can take the item at once."""
+    release(engine, item_id, reviewer)
+
+
+def decide_item(
+    engine: Engine,
+    election: Election,
+    item_id: int,
+    reviewer: str,
+    action: str,
+    reason: str,
+    now: datetime,
+    value: int | None = None,
+) -> DecisionOutcome:
+    """Check, claim (if not held already), decide, then re-check the precinct."""
+    item = item_by_id(engine, item_id)
+    limit = field_max(election, item.fields)
+    check_decision(engine, item_id, reviewer, action, reason, value, limit)
+    claim(engine, item_id, reviewer, now)
+    try:
+        outcome = decide(engine, item_id, reviewer, action, reason, now, value, limit)
+    except Exception:
+        release(engine, item_id, reviewer)
+        raise
+    if outcome.status != "resolved":
+        return outcome
+    settled = recheck_precinct(engine, election, item.precinct_id, now)
+    if not settled:
+        return outcome
+    more = f"{settled} more item{'s' if settled > 1 else ''}"
+    message = f"{outcome.message}; with it the sheet's sums settle {more} of {item.precinct_id}"
+    return replace(outcome, message=message)
+
+
+def blind_message(item: QueueItem, label: Callable[[str], str] = str) -> str:
+    """What a blind item says instead of its message (which names the reported value)."""
+    where = ", ".join(label(k) for k in item.fields) or item.precinct_id
+    return f"{where}: key it from the crop (blind double entry)"
+
+
+def queue_json(item: QueueItem, now: datetime, label: Callable[[str], str] = str) -> dict[str, Any]:
+    """An item as the queue lists it, on every edge (a lapsed claim holds nothing); a
+    blind item's message and details would show the reported value, so they are left out."""
+    held = {"claimed_by": item.holder(now)}
+    if not is_blind(item.kind):
+        return item.as_json() | held
+    return item.as_json() | held | {"details": {"message": blind_message(item, label)}}
