@@ -21,6 +21,7 @@ from canvass.web.auth import (
     RouteDeclarationError,
     load_secret_key,
     mint_token,
+    token_claims,
     token_username,
     undeclared_routes,
 )
@@ -64,8 +65,9 @@ def test_accounts_are_stored_with_argon2_hashes_and_logged(site: Settings) -> No
 def test_users_add_and_list_on_the_command_line(sqlite_settings: Settings) -> None:
     env = canvass_env(sqlite_settings)
     subprocess.run([CANVASS, "init"], env=env, check=True, capture_output=True)
+    kim = [CANVASS, "users", "add", "kim", "--role", "certifier", "--county", "adair"]
     added = subprocess.run(
-        [CANVASS, "users", "add", "kim", "--role", "certifier", "--password-stdin", "--json"],
+        [*kim, "--password-stdin", "--json"],
         input=f"{PASSWORD}\n",
         env=env,
         capture_output=True,
@@ -73,7 +75,7 @@ def test_users_add_and_list_on_the_command_line(sqlite_settings: Settings) -> No
     )
     assert added.returncode == 0, added.stderr
     again = subprocess.run(
-        [CANVASS, "users", "add", "kim", "--role", "certifier", "--password-stdin"],
+        [CANVASS, "users", "add", "kim", "--role", "certifier", "--state", "--password-stdin"],
         input=f"{PASSWORD}\n",
         env=env,
         capture_output=True,
@@ -84,6 +86,7 @@ def test_users_add_and_list_on_the_command_line(sqlite_settings: Settings) -> No
         [CANVASS, "users", "list", "--json"], env=env, capture_output=True, text=True, check=True
     )
     assert '"username": "kim"' in listed.stdout and '"role": "certifier"' in listed.stdout
+    assert '"certify_scopes": ["Adair"]' in listed.stdout  # spelt as the election spells it
     assert check_password(open_engine(sqlite_settings), "kim", PASSWORD) is not None
 
 
@@ -102,13 +105,14 @@ def test_api_session_gives_a_token_and_refuses_bad_passwords(site: Settings) -> 
         assert client.get("/api/me").status_code == 401
 
 
-def test_failed_sign_ins_are_throttled_per_user_name(site: Settings) -> None:
+def test_failed_sign_ins_are_throttled_per_address_and_name(site: Settings) -> None:
     with client_for(site) as client:
-        for _ in range(5):
+        for _ in range(3):
             answer = client.post("/api/session", json={"username": "bob", "password": "guess"})
             assert answer.status_code == 401
         locked = client.post("/api/session", json={"username": "bob", "password": PASSWORD})
         assert locked.status_code == 429 and "wait" in locked.json()["error"]
+        assert int(locked.headers["retry-after"]) > 0
         other = client.post("/api/session", json={"username": "ann", "password": PASSWORD})
         assert other.status_code == 200
 
@@ -116,6 +120,7 @@ def test_failed_sign_ins_are_throttled_per_user_name(site: Settings) -> None:
 def test_minted_tokens_name_their_account(site: Settings) -> None:
     key = load_secret_key(site)
     assert token_username(key, mint_token(key, "pat")) == "pat"
+    assert token_claims(key, mint_token(key, "pat", 3)) == ("pat", 3)
     assert token_username("another key" * 4, mint_token(key, "pat")) is None
     with client_for(site) as client:
         assert client.get("/api/me", headers=bearer(site, "pat")).json()["role"] == "certifier"

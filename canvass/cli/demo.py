@@ -34,7 +34,7 @@ def demo(
     result = run_demo(settings, counties, seed, lambda label: progress_bar(label, quiet=False))
     _print(console, result)
     if serve:
-        serve_demo(settings, host, port)
+        serve_demo(settings, host, port, counties)
 
 
 def _print(console: Console, r: DemoResult) -> None:

@@ -1,9 +1,15 @@
-"""`canvass users add|list` and `canvass serve`: accounts for the web app, and the app."""
+"""`canvass users ...` and `canvass serve`: accounts for the web app, and the app.
+
+Every account command calls the same store function the web app would, each audited in
+the same transaction; disabling an account or resetting its password moves its epoch on,
+which ends its browser sessions and API tokens at once.
+"""
 
 from __future__ import annotations
 
 import secrets
 import sys
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -13,7 +19,20 @@ from rich.table import Table
 from canvass.cli.common import JsonFlag, emit_json, open_database, settings_of, stderr_console
 from canvass.errors import InputError
 from canvass.settings import Settings
-from canvass.store.accounts import ROLES, add_account, ensure_account, list_accounts
+from canvass.store.accounts import (
+    ROLES,
+    STATE_SCOPE,
+    Account,
+    add_account,
+    disable_account,
+    enable_account,
+    ensure_account,
+    list_accounts,
+    reset_password,
+    set_scopes,
+)
+from canvass.store.elections import load_election
+from canvass.store.throttle import unlock
 from canvass.store.types import utcnow
 
 users_app = typer.Typer(help="Accounts of the web app.", no_args_is_help=True)
@@ -22,8 +41,18 @@ DEMO_ACCOUNTS = (
     ("ann", "reviewer", "Ann Reviewer"),
     ("bob", "reviewer", "Bob Reviewer"),
     ("pat", "certifier", "Pat Certifier (county chair)"),
+    ("sam", "certifier", "Sam State (state party chair)"),
     ("admin", "admin", "Alex Admin"),
 )
+NameArg = Annotated[str, typer.Argument(help="The user name.")]
+CountyOpt = Annotated[
+    list[str] | None,
+    typer.Option("--county", help="A county the certifier may sign (repeatable)."),
+]
+StateOpt = Annotated[bool, typer.Option("--state", help="The certifier may sign the state.")]
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
 
 
 @users_app.command("add")
@@ -34,37 +63,117 @@ def add_user(
     display_name: Annotated[
         str | None, typer.Option("--display-name", help="Shown on pages and sign-offs.")
     ] = None,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
+    county: CountyOpt = None,
+    state: StateOpt = False,
+    password_stdin: PasswordStdin = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Create a web account; the password is asked for (twice) unless --password-stdin."""
+    """Create a web account; the password is asked for (twice) unless --password-stdin.
+    A certifier needs --county NAME (repeatable) and/or --state: what it may sign."""
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    scopes = _scopes(county, state)
+    if role == "certifier" and not scopes:
+        raise InputError("a certifier needs a scope: give --county NAME (repeatable) or --state")
+    password = _read_password(password_stdin)
     engine = open_database(settings_of(ctx))
-    account = add_account(engine, name, password, role, utcnow(), display_name)
-    if as_json:
-        emit_json(account.as_json())
-    else:
-        stderr_console().print(f"account {account.username} ({account.role}) created")
+    account = add_account(engine, name, password, role, utcnow(), display_name, scopes=scopes)
+    _done(account, as_json, f"account {account.username} ({account.role}) created")
 
 
 @users_app.command("list")
 def list_users(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Every account, its role and whether it is active."""
+    """Every account, its role, whether it is active, and what a certifier may sign."""
     accounts = list_accounts(open_database(settings_of(ctx)))
     if as_json:
         emit_json([a.as_json() for a in accounts])
         return
-    table = Table("user", "name", "role", "active", title=f"{len(accounts)} accounts")
+    table = Table(
+        "user", "name", "role", "active", "may certify", title=f"{len(accounts)} accounts"
+    )
     for a in accounts:
-        table.add_row(a.username, a.display_name, a.role, "yes" if a.active else "no")
+        table.add_row(
+            a.username, a.display_name, a.role, "yes" if a.active else "no", _shown_scopes(a)
+        )
     Console().print(table)
+
+
+@users_app.command("disable")
+def disable_user(ctx: typer.Context, name: NameArg, as_json: JsonFlag = False) -> None:
+    """Stop an account: it cannot sign in, and its sessions and API tokens stop at once."""
+    account = disable_account(open_database(settings_of(ctx)), name, utcnow())
+    _done(account, as_json, f"account {name} disabled; its sessions and tokens are ended")
+
+
+@users_app.command("enable")
+def enable_user(ctx: typer.Context, name: NameArg, as_json: JsonFlag = False) -> None:
+    """Let a disabled account sign in again (old sessions and tokens stay ended)."""
+    account = enable_account(open_database(settings_of(ctx)), name, utcnow())
+    _done(account, as_json, f"account {name} enabled: it may sign in again")
+
+
+@users_app.command("reset-password")
+def reset_user_password(
+    ctx: typer.Context,
+    name: NameArg,
+    password_stdin: PasswordStdin = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Give an account a new password (asked twice unless --password-stdin); every
+    session and API token of the account stops working."""
+    password = _read_password(password_stdin)
+    account = reset_password(open_database(settings_of(ctx)), name, password, utcnow())
+    _done(account, as_json, f"new password set for {name}; its sessions and tokens are ended")
+
+
+@users_app.command("scope")
+def scope_user(
+    ctx: typer.Context,
+    name: NameArg,
+    county: CountyOpt = None,
+    state: StateOpt = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Set what a certifier may sign (replaces its scopes): --county NAME ... and/or --state."""
+    scopes = _scopes(county, state)
+    account = set_scopes(open_database(settings_of(ctx)), name, scopes, utcnow())
+    _done(account, as_json, f"{name} may certify: {_shown_scopes(account)}")
+
+
+@users_app.command("unlock")
+def unlock_user(ctx: typer.Context, name: NameArg, as_json: JsonFlag = False) -> None:
+    """Clear the failed sign-ins of a name (from every address), so it may try at once."""
+    cleared = unlock(open_database(settings_of(ctx)), name.strip().lower(), utcnow())
+    if as_json:
+        emit_json({"username": name, "failures_cleared": cleared})
+    else:
+        stderr_console().print(f"{cleared} failed sign-ins of {name} cleared")
+
+
+def _scopes(county: Sequence[str] | None, state: bool) -> list[str]:
+    return [*(county or ()), *([STATE_SCOPE] if state else [])]
+
+
+def _shown_scopes(account: Account) -> str:
+    if account.role == "admin":
+        return "any (administrator)"
+    if account.role != "certifier":
+        return ""
+    return ", ".join(account.certify_scopes) or "nothing yet (`canvass users scope`)"
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+def _done(account: Account, as_json: bool, message: str) -> None:
+    if as_json:
+        emit_json(account.as_json())
+    else:
+        stderr_console().print(message)
 
 
 def serve(
@@ -102,29 +211,38 @@ def run_server(settings: Settings, host: str, port: int, reader: bool) -> None:
     )
 
 
-def demo_accounts(settings: Settings) -> list[tuple[str, str, str]]:
-    """One account per role (two reviewers, for blind double entry), each with a new
-    random password: (user, role, password)."""
+def demo_accounts(
+    settings: Settings, counties: Sequence[str] | None = None
+) -> list[tuple[str, str, str]]:
+    """One account per role (two reviewers, for blind double entry; a county certifier
+    for the demo's `counties` (None: all) and a state one), each with a new random
+    password: (user, role, password)."""
     engine = open_database(settings)
+    names = [c.name for c in load_election(engine).counties] if counties is None else counties
+    scopes = {"pat": list(names), "sam": [STATE_SCOPE]}
     made = []
     for username, role, display in DEMO_ACCOUNTS:
         password = secrets.token_urlsafe(9)
-        ensure_account(engine, username, password, role, utcnow(), display, actor="demo")
+        ensure_account(
+            engine, username, password, role, utcnow(), display, "demo", scopes.get(username, [])
+        )
         made.append((username, role, password))
     engine.dispose()
     return made
 
 
-def serve_demo(settings: Settings, host: str, port: int) -> None:
+def serve_demo(
+    settings: Settings, host: str, port: int, counties: Sequence[str] | None = None
+) -> None:
     """Print the demo accounts and the address, then serve (the end of `canvass demo --serve`)."""
     console = Console()
     table = Table("role", "user name", "password", title="Demo accounts (new passwords each run)")
-    for username, role, password in demo_accounts(settings):
+    for username, role, password in demo_accounts(settings, counties):
         table.add_row(role, username, password)
     console.print(table)
     console.print(
         f"Open [bold]http://{host}:{port}/[/bold] in a browser and sign in. Upload as "
         "'chair', review as 'ann' and 'bob' (a value no machine could read needs both), "
-        "certify as 'pat'."
+        "certify a county as 'pat', the state as 'sam'."
     )
     run_server(settings, host, port, reader=True)

@@ -1,12 +1,16 @@
 """Who is asking, and may they: accounts, API tokens, cookie sessions, CSRF, role guards.
 
-- API clients send `Authorization: Bearer <token>`; a token is the username signed with the
-  secret key (itsdangerous, salted, dated) and lasts TOKEN_MAX_AGE. The account is looked
-  up on every request, so a deactivated account stops working at once.
+- API clients send `Authorization: Bearer <token>`; a token is the username and the
+  account's auth epoch, signed with the secret key (itsdangerous, salted, dated), and lasts
+  TOKEN_MAX_AGE. The account is looked up on every request: a disabled account, or one
+  whose password was reset or changed since (a newer epoch), is refused at once.
 - Browsers carry a signed session cookie (Starlette's SessionMiddleware: itsdangerous,
-  HttpOnly, SameSite=Lax) holding the username and a CSRF token made at sign-in. Every
-  unsafe request from a cookie session must echo that token (form field `csrf_token` or
-  header `X-CSRF-Token`); bearer requests need none (a browser never adds the header).
+  HttpOnly, SameSite=Lax) holding a random session id and a CSRF token made at sign-in.
+  The session itself lives on the server (canvass.store.sessions): every request looks
+  it up, and signing out ends it, so a copy of the cookie is refused afterwards. (The
+  cookie also names the user, only so the abuse limits can count requests per person.)
+  Every unsafe request from a cookie session must echo the CSRF token (form field
+  `csrf_token` or header `X-CSRF-Token`); bearer requests need none.
 - Every route declares the roles it admits with `Depends(Roles(...))` or `Depends(Public())`;
   `undeclared_routes` finds any that does not, and the app refuses to start.
 """
@@ -15,11 +19,8 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
-import time
-from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,6 +34,8 @@ from starlette.routing import BaseRoute, Mount
 from canvass.errors import CanvassError, RefusedError
 from canvass.settings import Settings
 from canvass.store.accounts import Account, get_account
+from canvass.store.sessions import session_account
+from canvass.store.types import utcnow
 
 TOKEN_SALT = "canvass-api-token"
 TOKEN_MAX_AGE = 24 * 3600
@@ -50,12 +53,6 @@ class Forbidden(RefusedError):
     """Signed in, but the account's role does not admit this."""
 
     http_status = 403
-
-
-class TooManyAttempts(RefusedError):
-    """Too many failed sign-ins for one username: wait."""
-
-    http_status = 429
 
 
 class RouteDeclarationError(CanvassError):
@@ -98,29 +95,59 @@ def _read_key(path: Path) -> str:
     return key
 
 
-def mint_token(secret_key: str, username: str) -> str:
-    """An API token for `username` (no password needed: whoever holds the key may mint)."""
-    return URLSafeTimedSerializer(secret_key, salt=TOKEN_SALT).dumps({"u": username})
+def mint_token(secret_key: str, username: str, epoch: int = 0) -> str:
+    """An API token for `username` at the account's auth `epoch` (no password needed:
+    whoever holds the key may mint). 0 is the epoch of an account never reset."""
+    payload = {"u": username, "e": epoch}
+    return URLSafeTimedSerializer(secret_key, salt=TOKEN_SALT).dumps(payload)
+
+
+def token_claims(
+    secret_key: str, token: str, max_age: int = TOKEN_MAX_AGE
+) -> tuple[str, int] | None:
+    """(username, epoch) of a token, or None when it is forged, expired or has no epoch
+    (minted before epochs existed)."""
+    payload = _token_payload(secret_key, token, max_age)
+    name, epoch = payload.get("u"), payload.get("e")
+    if not isinstance(name, str) or not isinstance(epoch, int):
+        return None
+    return name, epoch
 
 
 def token_username(secret_key: str, token: str, max_age: int = TOKEN_MAX_AGE) -> str | None:
-    """The username a token was minted for, or None when it is forged or expired."""
+    """The username a token was minted for, or None when it is forged or expired (the
+    abuse limits count by it; whether the account still admits it is principal_of's)."""
+    name = _token_payload(secret_key, token, max_age).get("u")
+    return name if isinstance(name, str) else None
+
+
+def _token_payload(secret_key: str, token: str, max_age: int) -> dict[str, Any]:
     try:
         payload = URLSafeTimedSerializer(secret_key, salt=TOKEN_SALT).loads(token, max_age=max_age)
     except BadSignature:
-        return None
-    name = payload.get("u") if isinstance(payload, dict) else None
-    return name if isinstance(name, str) else None
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def client_address(request: Request) -> str:
+    """The peer's address (the app runs without proxy headers, so it cannot be forged)."""
+    return request.client.host if request.client else "unknown"
 
 
 def new_csrf_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def start_session(request: Request, account: Account) -> None:
-    """A fresh session (a new CSRF token) for a signed-in browser."""
+def start_session(request: Request, account: Account, session_id: str) -> None:
+    """A fresh cookie (a new CSRF token) for a browser signed in as the server-side
+    session `session_id` (canvass.store.sessions.open_session)."""
     request.session.clear()
-    request.session.update({"u": account.username, "csrf": new_csrf_token()})
+    request.session.update({"sid": session_id, "u": account.username, "csrf": new_csrf_token()})
+
+
+def session_id_of(request: Request) -> str | None:
+    value = request.session.get("sid")
+    return value if isinstance(value, str) else None
 
 
 def csrf_token(request: Request) -> str:
@@ -157,17 +184,20 @@ async def principal_of(request: Request) -> Principal | None:
     header = request.headers.get("authorization", "")
     ctx = request.app.state.ctx
     if header.lower().startswith("bearer "):
-        name = token_username(ctx.secret_key, header[7:].strip())
-        if name is None:
+        claims = token_claims(ctx.secret_key, header[7:].strip())
+        if claims is None:
             raise SignInRequired("the API token is not valid or has expired: get a new one")
-        account = await run_in_threadpool(get_account, ctx.engine, name)
-        if account is None:
-            raise SignInRequired("the API token's account no longer exists or is disabled")
+        account = await run_in_threadpool(get_account, ctx.engine, claims[0])
+        if account is None or account.auth_epoch != claims[1]:
+            raise SignInRequired(
+                "the API token's account is disabled, gone, or its password has changed "
+                "since the token was made: sign in again for a new token"
+            )
         return Principal(account, "bearer")
-    name = request.session.get("u")
-    if not isinstance(name, str):
+    session_id = session_id_of(request)
+    if session_id is None:
         return None
-    account = await run_in_threadpool(get_account, ctx.engine, name)
+    account = await run_in_threadpool(session_account, ctx.engine, session_id, utcnow())
     if account is None:
         request.session.clear()
         return None
@@ -263,38 +293,3 @@ def require_declared_roles(routes: Iterable[BaseRoute]) -> None:
             "these routes do not declare the roles they admit (add Depends(Roles(...)) or "
             "Depends(Public())): " + "; ".join(missing)
         )
-
-
-@dataclass
-class LoginThrottle:
-    """At most `limit` failed sign-ins per username in `window` seconds (in this process);
-    after that the name is refused until the oldest failure ages out."""
-
-    limit: int = 5
-    window: float = 300.0
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def check(self, username: str) -> None:
-        with self._lock:
-            recent = self._recent(username, time.monotonic())
-            if len(recent) >= self.limit:
-                wait = int(self.window - (time.monotonic() - recent[0])) + 1
-                raise TooManyAttempts(
-                    f"too many failed sign-ins for {username!r}: wait {wait} seconds "
-                    "and try again, or ask an administrator"
-                )
-
-    def failed(self, username: str) -> None:
-        with self._lock:
-            self._recent(username, time.monotonic()).append(time.monotonic())
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(username, None)
-
-    def _recent(self, username: str, now: float) -> deque[float]:
-        recent = self._failures.setdefault(username, deque())
-        while recent and now - recent[0] > self.window:
-            recent.popleft()
-        return recent

@@ -3,7 +3,7 @@ helpers that render a page for a person."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,7 +17,7 @@ from canvass.model import Election
 from canvass.settings import Settings
 from canvass.store.db import open_engine, require_current_schema
 from canvass.store.elections import load_election
-from canvass.web.auth import LoginThrottle, Principal, csrf_token, load_secret_key
+from canvass.web.auth import Principal, csrf_token, load_secret_key
 from canvass.web.snapshots import ResultsCache
 from canvass.worksheet.layout import WorksheetLayout, build_layout
 from ingest.blobs import BlobStore, open_blob_store
@@ -48,7 +48,6 @@ class WebContext:
     templates: Jinja2Templates
     layout: WorksheetLayout
     results: ResultsCache
-    throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     @property
     def photos(self) -> BlobStore:

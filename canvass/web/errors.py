@@ -39,7 +39,9 @@ async def canvass_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, SignInRequired) and not wants_json(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-    return error_response(request, exc.http_status, exc.message)
+    response = error_response(request, exc.http_status, exc.message)
+    response.headers.update(getattr(exc, "headers", None) or {})  # e.g. Retry-After on a 429
+    return response
 
 
 async def validation_error(request: Request, exc: Exception) -> Response:

@@ -22,9 +22,12 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @contextmanager
-def client_for(settings: Settings) -> Iterator[TestClient]:
+def client_for(settings: Settings, address: str | None = None) -> Iterator[TestClient]:
+    """A client of a new app on `settings`; `address` sets the peer address it comes from
+    (the sign-in throttle counts by it; TestClient's own is "testclient")."""
     app: FastAPI = create_app(settings)
-    with TestClient(app, base_url="http://testserver") as client:
+    peer = {"client": (address, 50000)} if address else {}
+    with TestClient(app, base_url="http://testserver", **peer) as client:
         yield client
 
 
@@ -46,5 +49,7 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
     return csrf_of(client.get("/").text)
 
 
-def bearer(settings: Settings, username: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(load_secret_key(settings), username)}"}
+def bearer(settings: Settings, username: str, epoch: int = 0) -> dict[str, str]:
+    """A token minted with the key (`epoch`: the account's, 0 until it is reset)."""
+    token = mint_token(load_secret_key(settings), username, epoch)
+    return {"Authorization": f"Bearer {token}"}
