@@ -1,37 +1,57 @@
-"""Signing off a county or the state, as one story shared by the command line and the web.
+"""Signing off a county or the state, and reopening one, as stories shared by the command
+line and the web.
 
-Refused (with the list of what is missing) while anything blocks it; otherwise the results
-are computed, the evidence manifest is digested and the sign-off recorded, and the
-certified files are written to the scope's folder: `results.csv`, `manifest.json`,
-`report.html` and `report.pdf`. The sign-off row commits before the files are written, so a
-crash leaves a recorded sign-off whose files `write_certified_files` can write again.
+Only an account that may sign the scope signs it (`canvass.store.accounts.may_certify`:
+an administrator any, a certifier its own counties or STATE). Refused (with the list of
+what is missing) while anything blocks it; otherwise the results are computed, the
+evidence manifest is digested and the sign-off recorded together with the rows signed and
+the manifest (the record the scope's results are served from while it stays certified),
+and the certified files are written to the scope's folder: `results.csv`,
+`manifest.json`, `report.html` and `report.pdf`. The sign-off row commits before the files
+are written, so a crash leaves a recorded sign-off whose files `write_certified_files` can
+write again.
+
+Reopening says, number by number, what the evidence that came in since would change
+(`would_change`): the rows signed against the rows the live records give now.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from canvass.errors import NotFoundError, RefusedError
+from canvass.errors import ForbiddenError, NotFoundError, RefusedError
 from canvass.model import Election
 from canvass.report import ReportContent, render_html, render_pdf, resolved_items
-from canvass.results import compute_results, results_csv, totals
+from canvass.results import (
+    ResultRow,
+    compute_results,
+    results_csv,
+    served_results,
+    totals,
+)
+from canvass.store.accounts import Account, get_account, list_accounts, may_certify
 from canvass.store.certify import (
     STATE,
     SignOff,
     blockers,
     documented_exceptions,
     evidence_manifest,
+    reopen,
     sign_off,
 )
+from canvass.store.signed import record_json, signed_records
 
 CERTIFIED_FILES = ("results.csv", "manifest.json", "report.html", "report.pdf")
+SIGNING_ROLES = ("certifier", "admin")
 
 
 @dataclass(frozen=True)
@@ -52,6 +72,50 @@ class Certified:
         }
 
 
+@dataclass(frozen=True)
+class Change:
+    """One number of one precinct: as signed, and as the live records give it now."""
+
+    precinct: str
+    field: str  # "attendees", "first.Biden", ..., "sde.Biden"
+    certified: float | int
+    live: float | int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "precinct": self.precinct,
+            "field": self.field,
+            "certified": self.certified,
+            "live": self.live,
+        }
+
+
+@dataclass(frozen=True)
+class WouldChange:
+    """What reopening would change: numbers that differ, precincts that would appear in
+    the results (a new record) or leave them."""
+
+    changes: tuple[Change, ...] = ()
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.changes or self.added or self.removed)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "changes": [c.as_json() for c in self.changes],
+            "added": list(self.added),
+            "removed": list(self.removed),
+        }
+
+    def lines(self) -> list[str]:
+        """In words, one line each: `ADAMS-1 first.Biden: 10 -> 25`."""
+        said = [f"{c.precinct} {c.field}: {c.certified} -> {c.live}" for c in self.changes]
+        said += [f"{p}: would join the results" for p in self.added]
+        return said + [f"{p}: would leave the results" for p in self.removed]
+
+
 def certified_folder(data_dir: Path, scope: str) -> Path:
     """Where a scope's certified files go unless the caller names a folder."""
     return data_dir / "certified" / scope.replace(" ", "_").replace("/", "_")
@@ -64,32 +128,61 @@ def check_scope(election: Election, scope: str) -> str:
     raise NotFoundError(f"no county {scope!r} in {election.name}: see `canvass status`")
 
 
+def signer_named(engine: Engine, username: str) -> Account:
+    """The active certifier or administrator account `username` (the command line's
+    `--certifier`): a sign-off is an account's act, never a typed name's."""
+    account = get_account(engine, username.strip())
+    if account is None or account.role not in SIGNING_ROLES:
+        what = "no active account" if account is None else f"a {account.role}, not a certifier"
+        raise RefusedError(
+            f"{username!r} is {what}: sign with a certifier's account, or create it with "
+            f"`canvass users add {username.strip() or 'NAME'} --role certifier --county C`"
+        )
+    return account
+
+
+def check_signer(engine: Engine, account: Account, scope: str) -> None:
+    """Refuse (ForbiddenError: 403 on the web) an account that may not sign `scope`; the
+    message says who may."""
+    if may_certify(account, scope):
+        return
+    allowed = [a.username for a in list_accounts(engine) if may_certify(a, scope)]
+    who = ", ".join(allowed) if allowed else "no account yet"
+    option = "--state" if scope == STATE else f"--county {scope!r}"
+    raise ForbiddenError(
+        f"{account.username} may not sign off {scope}: it is signed by an administrator or "
+        f"a certifier given {scope} ({who}); an administrator can give it to a certifier "
+        f"with `canvass users scope NAME {option}`"
+    )
+
+
 def certify_scope(
     engine: Engine,
     election: Election,
     scope: str,
-    certifier: str,
+    signer: Account,
     role: str,
     folder: Path,
     now: datetime,
 ) -> Certified:
-    """Sign off `scope` (a county or STATE) and write its certified files to `folder`."""
-    problems = blockers(engine, election, check_scope(election, scope))
+    """Sign off `scope` (a county or STATE) as `signer` and write its certified files to
+    `folder`. The state is signed on the counties' rows as they were signed."""
+    check_signer(engine, signer, check_scope(election, scope))
+    problems = blockers(engine, election, scope)
     if problems:
         raise RefusedError(
             f"{scope} cannot be certified yet ({len(problems)} to do): " + "; ".join(problems[:5])
         )
-    rows = compute_results(
-        engine,
-        election,
-        None if scope == STATE else scope,
-        sorted(documented_exceptions(engine, election.id)),
-    )
+    rows = served_results(engine, election, None if scope == STATE else scope)
+    records = [r.as_record() for r in rows]
     csv_text = results_csv(rows, election)
     manifest = evidence_manifest(
-        engine, election, scope, hashlib.sha256(csv_text.encode()).hexdigest()
+        engine, election, scope, _digest(csv_text), _digest(json.dumps(records, sort_keys=True))
     )
-    signed = sign_off(engine, election, scope, certifier, role, manifest, now)
+    record = record_json(records, manifest)
+    signed = sign_off(
+        engine, election, scope, signer.display_name, role, manifest, now, record=record
+    )
     content = ReportContent(
         election=election.name,
         scope=scope,
@@ -106,6 +199,10 @@ def certify_scope(
     return Certified(scope, signed, len(rows), folder)
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def write_certified_files(
     folder: Path, csv_text: str, manifest: dict[str, Any], content: ReportContent
 ) -> None:
@@ -114,3 +211,69 @@ def write_certified_files(
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     (folder / "report.html").write_text(render_html(content), encoding="utf-8")
     (folder / "report.pdf").write_bytes(render_pdf(content))
+
+
+def would_change(engine: Engine, election: Election, scope: str) -> WouldChange | None:
+    """While `scope` is certified (with a record): what reopening it would change, the rows
+    signed against the live ones (a county's computed from its records now; the state's,
+    the counties' as served). None when it is not certified, or was signed before the
+    record was kept (then its results are served live anyway)."""
+    record = signed_records(engine, election.id).get(check_scope(election, scope))
+    if record is None:
+        return None
+    if scope == STATE:
+        live = served_results(engine, election)
+    else:
+        exceptions = sorted(documented_exceptions(engine, election.id))
+        live = compute_results(engine, election, scope, exceptions)
+    signed = [ResultRow.from_record(r) for r in record.rows]
+    return compare_rows(signed, live, election.candidates)
+
+
+def reopen_scope(
+    engine: Engine, election: Election, scope: str, admin: str, reason: str, now: datetime
+) -> WouldChange:
+    """Unfreeze `scope` (an administrator's act, with a reason, logged), and say what the
+    live numbers that now apply change against the ones signed."""
+    changes = would_change(engine, election, check_scope(election, scope)) or WouldChange()
+    reopen(engine, election, scope, admin, reason, now)
+    return changes
+
+
+def compare_rows(
+    certified: Sequence[ResultRow], live: Sequence[ResultRow], candidates: Sequence[str]
+) -> WouldChange:
+    """Pure: per precinct, per number, the certified value against the live one; the
+    precincts only one side has."""
+    before = {r.precinct: r for r in certified}
+    after = {r.precinct: r for r in live}
+    changes: list[Change] = []
+    for precinct, old in before.items():
+        new = after.get(precinct)
+        if new is not None:
+            old_numbers, new_numbers = _numbers(old, candidates), _numbers(new, candidates)
+            changes += [
+                Change(precinct, key, value, new_numbers[key])
+                for key, value in old_numbers.items()
+                if new_numbers[key] != value
+            ]
+    return WouldChange(
+        tuple(changes),
+        tuple(p for p in after if p not in before),
+        tuple(p for p in before if p not in after),
+    )
+
+
+def _numbers(row: ResultRow, candidates: Sequence[str]) -> dict[str, float | int]:
+    """Every number of a row, keyed as the review items key fields (SDE as `sde.NAME`)."""
+    tally = row.tally
+    numbers: dict[str, float | int] = {
+        "attendees": tally.attendees,
+        "viability_threshold": tally.viability_threshold or 0,
+    }
+    for c in candidates:
+        numbers[f"first.{c}"] = tally.first.get(c, 0)
+        numbers[f"final.{c}"] = tally.final.get(c, 0)
+        numbers[f"county_delegates.{c}"] = (tally.county_delegates or {}).get(c, 0)
+        numbers[f"sde.{c}"] = float(row.sde.get(c, Decimal(0)))
+    return numbers

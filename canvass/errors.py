@@ -64,6 +64,13 @@ class RefusedError(CanvassError):
     http_status = 422
 
 
+class ForbiddenError(RefusedError):
+    """The account may not do this, whatever the state of things (e.g. sign off a county
+    it was not given): the message says who may."""
+
+    http_status = 403
+
+
 EXIT_CODES: dict[str, int] = {
     cls.__name__: cls.exit_code
     for cls in (

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from canvass.late_evidence import late_items
 from canvass.model import Election
 from canvass.store.decide import DecisionOutcome, decide, decided_values
 from canvass.store.intake import reports_by_precinct
@@ -118,6 +119,7 @@ def _reconcile(
         items += [_new_item(d, county) for d in result.discrepancies]
         if progress:
             progress(done, len(touched))
+    items += late_items(engine, election, only)  # for certified counties: never silent
     synced = sync_items(engine, election.id, touched, items, now)
     waiting = {i.precinct_id for i in queue(engine, election.id)}
     return ReconcileSummary(

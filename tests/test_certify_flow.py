@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from canvass.errors import ConflictError, RefusedError
 from canvass.pipeline import reconcile_election
 from canvass.settings import Settings
+from canvass.store.accounts import add_account
 from canvass.store.audit import verify_chain
 from canvass.store.certify import STATE, blockers, reopen, sign_off
 from canvass.store.decide import decide
@@ -51,6 +52,9 @@ def prepared(settings: Settings) -> Engine:
             fields = fields | {"first.Biden": int(fields.get("first.Biden", 0)) + 10}
         reports.append(ReportVersion(precinct, fields, None))
     store_reports(intake.engine, IOWA.id, "app", "app.csv", "sha-app", reports, utcnow())
+    add_account(
+        intake.engine, "pat", "a long password", "certifier", utcnow(), "Pat Chair", scopes=[COUNTY]
+    )
     return intake.engine
 
 
@@ -141,7 +145,7 @@ def test_review_and_certify_a_county(database_settings: Settings) -> None:
             "--county",
             COUNTY,
             "--certifier",
-            "Pat Chair",
+            "pat",
             "--role",
             "county chair",
             "--out",
@@ -165,12 +169,12 @@ def test_review_and_certify_a_county(database_settings: Settings) -> None:
     # frozen: reconciliation leaves it, decisions are refused, until an admin reopens it
     assert reconcile_election(engine, IOWA, utcnow()).items_created == 0
     again = subprocess.run(
-        [CANVASS, "certify", "--county", COUNTY, "--certifier", "x", "--role", "y"],
+        [CANVASS, "certify", "--county", COUNTY, "--certifier", "pat", "--role", "y"],
         env=env,
         capture_output=True,
         text=True,
     )
-    assert again.returncode != 0
+    assert again.returncode == 6 and "already certified" in again.stderr
     state = blockers(engine, IOWA, STATE)
     assert f"{COUNTY}: not certified yet" not in state and len(state) == 103
     reopen(engine, IOWA, COUNTY, "admin", "recount ordered", utcnow())
@@ -188,8 +192,26 @@ def _refreeze_check(engine: Engine) -> None:
 def test_certify_refusal_lists_what_is_missing(sqlite_settings: Settings, tmp_path: Path) -> None:
     env = canvass_env(sqlite_settings)
     subprocess.run([CANVASS, "init"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            CANVASS,
+            "users",
+            "add",
+            "pat",
+            "--role",
+            "certifier",
+            "--county",
+            "Adair",
+            "--password-stdin",
+        ],
+        env=env,
+        input="a long password\n",
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     result = subprocess.run(
-        [CANVASS, "certify", "--county", "Adair", "--certifier", "Pat", "--role", "chair"],
+        [CANVASS, "certify", "--county", "Adair", "--certifier", "pat", "--role", "chair"],
         env=env,
         capture_output=True,
         text=True,

@@ -72,7 +72,12 @@ def test_the_certification_api_refuses_what_it_must(site: SiteData) -> None:
         reopened = client.post(
             "/api/certify/Audubon/reopen", json={"reason": "a recount"}, headers=admin
         )
-        assert reopened.json() == {"scope": "Audubon", "status": "reopened"}
+        nothing = {"changes": [], "added": [], "removed": []}
+        assert reopened.json() == {
+            "scope": "Audubon",
+            "status": "reopened",
+            "would_change": nothing,
+        }
         assert client.get("/api/certify/Audubon", headers=pat).json()["certified"] is None
         state = client.get("/api/certify/STATE", headers=pat).json()
         assert "Adams: not certified yet" in state["blockers"]

@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
-from canvass.certification import certified_folder, certify_scope
+from canvass import certification
+from canvass.certification import certified_folder, certify_scope, signer_named
 from canvass.cli.common import JsonFlag, emit_json, open_database, settings_of, stderr_console
 from canvass.errors import InputError
-from canvass.results import compute_results, results_csv
-from canvass.store.certify import STATE, documented_exceptions, reopen
+from canvass.results import results_csv, served_results
+from canvass.store.certify import STATE
 from canvass.store.elections import load_election
 from canvass.store.types import utcnow
 
@@ -26,20 +27,24 @@ def _scope(county: str | None, state: bool) -> str:
 
 def certify(
     ctx: typer.Context,
-    certifier: Annotated[str, typer.Option(help="Your full name.")],
+    certifier: Annotated[
+        str, typer.Option(help="Your account (a certifier given this scope, or an admin).")
+    ],
     role: Annotated[str, typer.Option(help="Your role, e.g. 'Polk County chair'.")],
     county: CountyOpt = None,
     state: Annotated[bool, typer.Option("--state", help="Certify the whole state.")] = False,
     out: Annotated[Path | None, typer.Option(help="Where to write the results and report.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Sign off a county (or the state): refused, with the list, while anything is open."""
+    """Sign off a county (or the state) as your account: refused, with the list, while
+    anything is open, and when the account may not sign it."""
     settings = settings_of(ctx)
     engine = open_database(settings)
     election = load_election(engine)
     scope = _scope(county, state)
+    signer = signer_named(engine, certifier)
     folder = out or certified_folder(settings.data_dir, scope)
-    done = certify_scope(engine, election, scope, certifier, role, folder, utcnow())
+    done = certify_scope(engine, election, scope, signer, role, folder, utcnow())
     if as_json:
         emit_json(done.as_json())
     else:
@@ -54,12 +59,25 @@ def reopen_scope(
     reason: Annotated[str, typer.Option(help="Why it is reopened.")],
     county: CountyOpt = None,
     state: Annotated[bool, typer.Option("--state")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Unfreeze a certified county or the state (an administrator's act, logged)."""
+    """Unfreeze a certified county or the state (an administrator's act, logged), and say
+    what the live numbers, which apply from now on, change against the ones signed."""
     engine = open_database(settings_of(ctx))
     scope = _scope(county, state)
-    reopen(engine, load_election(engine), scope, admin, reason, utcnow())
-    stderr_console().print(f"{scope} reopened by {admin}")
+    changes = certification.reopen_scope(
+        engine, load_election(engine), scope, admin, reason, utcnow()
+    )
+    if as_json:
+        emit_json({"scope": scope, "status": "reopened", "would_change": changes.as_json()})
+        return
+    lines = changes.lines()
+    said = (
+        f"; {len(lines)} change(s) against the numbers signed:" if lines else "; no number changes"
+    )
+    stderr_console().print(f"{scope} reopened by {admin}{said}", markup=False)
+    for line in lines:
+        typer.echo(f"  {line}")
 
 
 def results(
@@ -68,11 +86,11 @@ def results(
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Write CSV here.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Results backed by the paper (first, final, county delegates, SDE), with totals."""
+    """Results backed by the paper (first, final, county delegates, SDE), with totals; a
+    certified county's as signed. Each row says which fields are not settled yet."""
     engine = open_database(settings_of(ctx))
     election = load_election(engine)
-    exceptions = sorted(documented_exceptions(engine, election.id))
-    rows = compute_results(engine, election, county, exceptions)
+    rows = served_results(engine, election, county)
     if csv_out:
         csv_out.write_text(results_csv(rows, election), encoding="utf-8")
     if as_json:

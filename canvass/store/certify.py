@@ -24,6 +24,7 @@ from canvass.store.audit import append
 from canvass.store.db import session_scope
 from canvass.store.readings import readings_in_force
 from canvass.store.review import frozen_counties
+from canvass.store.signed import STATE as STATE  # where certified scopes are named
 from canvass.store.tables import (
     CertificationRow,
     DecisionRow,
@@ -32,8 +33,6 @@ from canvass.store.tables import (
     ReportRow,
     ReviewItemRow,
 )
-
-STATE = "STATE"
 
 
 @dataclass(frozen=True)
@@ -94,9 +93,15 @@ def _state_blockers(engine: Engine, election: Election) -> list[str]:
 
 
 def evidence_manifest(
-    engine: Engine, election: Election, scope: str, results_sha256: str
+    engine: Engine,
+    election: Election,
+    scope: str,
+    results_sha256: str,
+    rows_sha256: str | None = None,
 ) -> dict[str, Any]:
-    """SHA-256 of every photo, reading, report and decision behind the scope's results."""
+    """SHA-256 of every photo, reading, report and decision behind the scope's results,
+    and of the results themselves: `results.csv`, and the rows kept with the sign-off
+    (`rows_sha256`, the canonical JSON of `ResultRow.as_record`s), when given."""
     precincts = {p.id for p in election.precincts if scope == STATE or p.county == scope}
     with Session(engine) as session:
         readings = session.execute(
@@ -123,6 +128,7 @@ def evidence_manifest(
         "election": election.id,
         "scope": scope,
         "results_csv_sha256": results_sha256,
+        **({"results_rows_sha256": rows_sha256} if rows_sha256 else {}),
         "photos": sorted({sha for r, sha in readings if r.precinct_id in precincts}),
         "readings": [_digest(r.reading_json) for r, _ in readings if r.precinct_id in precincts],
         "reports": [r.fields_sha256 for r in reports if r.precinct_id in precincts],
@@ -150,8 +156,11 @@ def sign_off(
     role: str,
     manifest: dict[str, Any],
     now: datetime,
+    record: str | None = None,
 ) -> SignOff:
-    """Record the sign-off, refused (with the list) while anything blocks it."""
+    """Record the sign-off, refused (with the list) while anything blocks it. `record`
+    (`canvass.store.signed.record_json`: the rows signed and the manifest) is stored in
+    the same transaction, so a certified scope is never without what was signed."""
     if not certifier.strip() or not role.strip():
         raise InputError("type your name and role (--certifier NAME --role ROLE)")
     problems = blockers(engine, election, scope)
@@ -175,6 +184,7 @@ def sign_off(
                 manifest_sha256=digest,
                 audit_head=head,
                 certified_at=now,
+                results_json=record,
             )
         )
     return SignOff(scope, certifier.strip(), role.strip(), digest, head, now)

@@ -5,6 +5,10 @@ state), so the pages keep the rows per scope together with the audit log's last 
 number: every action that can change results (a reading, a report, a decision, a
 sign-off) appends to the audit log in its own transaction, so a new entry is the sign to
 compute again. Between changes, every view is immediate.
+
+The rows are `canvass.results.served_results`: a certified county's are the rows signed,
+from its sign-off's record, so a photo read for it later (a new audit entry, so a new
+computation) still gives the same rows until an administrator reopens it.
 """
 
 from __future__ import annotations
@@ -16,8 +20,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from canvass.model import Election
-from canvass.results import ResultRow, compute_results
-from canvass.store.certify import documented_exceptions
+from canvass.results import ResultRow, served_results
 from canvass.store.tables import AuditRow
 
 
@@ -44,8 +47,7 @@ class ResultsCache:
             return cached[1]
         if county is not None and state is not None and state[0] == version:
             return [r for r in state[1] if r.county == county]
-        exceptions = sorted(documented_exceptions(self.engine, self.election.id))
-        rows = compute_results(self.engine, self.election, county, exceptions)
+        rows = served_results(self.engine, self.election, county)
         with self._lock:
             self._rows[county] = (version, rows)
         return rows

@@ -52,6 +52,7 @@ ACCOUNTS = {
     "pat": "certifier",
     "admin": "admin",
 }
+SCOPES = {"pat": ["Adair", "Adams", "Audubon"]}  # what the county certifier may sign
 MISMATCH_FIELD = "final.Sanders"  # ADAMS-AD1's app report says 10 more than the sheet
 SCREENSHOTS = REPO_ROOT / "bench-out" / "screenshots"
 
@@ -104,7 +105,10 @@ def prepare_site(settings: Settings, real_photo: bool = True) -> SiteData:
         claim(engine, item.id, "ann", utcnow())
         decide(engine, item.id, "ann", "acknowledge", "seen; the sheet stands", utcnow())
     for username, role in ACCOUNTS.items():
-        add_account(engine, username, PASSWORD, role, utcnow(), username.capitalize())
+        scopes = SCOPES.get(username)
+        add_account(
+            engine, username, PASSWORD, role, utcnow(), username.capitalize(), scopes=scopes
+        )
     engine.dispose()
     return SiteData(settings, blind_precinct, blind_field, blind_value)
 

@@ -2,7 +2,10 @@
 results, the discrepancy report and the sign-off form; the state view rolls counties up.
 
 Signing off is `canvass.certification.certify_scope`, the story `canvass certify` tells;
-the signer is the signed-in account (its display name), with the role they type.
+the signer is the signed-in account (its display name), with the role they type, and only
+an account that may sign the scope is offered the form (or accepted). While a county is
+certified its page shows the results as signed, any evidence that came in since
+(`late_evidence` items, with links) and, to administrators, what reopening would change.
 """
 
 from __future__ import annotations
@@ -19,16 +22,21 @@ from canvass.certification import (
     certified_folder,
     certify_scope,
     check_scope,
+    reopen_scope,
+    would_change,
 )
 from canvass.errors import NotFoundError
 from canvass.report import resolved_items
-from canvass.store.certify import STATE, blockers, reopen
+from canvass.results import provisional_precincts
+from canvass.store.accounts import may_certify
+from canvass.store.certify import STATE, blockers
+from canvass.store.review import queue
 from canvass.store.status import StageCounts, election_status
 from canvass.store.types import utcnow
 from canvass.web.auth import Principal
 from canvass.web.context import WebContext, ctx_of, flash, page
 from canvass.web.queries import certified_scopes
-from canvass.web.routes.common import Admin, Certifier, see_other
+from canvass.web.routes.common import Admin, Certifier, errors, see_other
 from canvass.web.routes.progress import result_rows, totals_table
 
 router = APIRouter()
@@ -64,6 +72,7 @@ def state_page(request: Request, principal: Certifier) -> Response:
         signed=signed,
         groups=groups,
         state_blockers=blockers(ctx.engine, ctx.election, STATE),
+        may_sign=may_certify(principal.account, STATE),
     )
 
 
@@ -84,18 +93,24 @@ def scope_page(request: Request, principal: Certifier, scope: Scope) -> Response
     if scope == STATE:
         return see_other("/certify")
     rows = result_rows(ctx, scope)
+    signed = certified_scopes(ctx.engine, ctx.election.id).get(scope)
+    admin = principal.role == "admin"
     return page(
         request,
         "certify_county.html",
         principal,
         scope=scope,
         problems=blockers(ctx.engine, ctx.election, scope),
-        signed=certified_scopes(ctx.engine, ctx.election.id).get(scope),
+        signed=signed,
         totals=totals_table(rows, ctx.election),
         backed=len(rows),
+        provisional=provisional_precincts(rows),
         precincts=sum(1 for p in ctx.election.precincts if p.county == scope),
         items=resolved_items(ctx.engine, ctx.election.id, scope),
         files=_files(ctx, scope),
+        late=queue(ctx.engine, ctx.election.id, scope, kind="late_evidence"),
+        changes=would_change(ctx.engine, ctx.election, scope) if signed and admin else None,
+        may_sign=may_certify(principal.account, scope),
     )
 
 
@@ -107,8 +122,7 @@ def _files(ctx: WebContext, scope: str) -> list[str]:
 def _sign(ctx: WebContext, principal: Principal, scope: str, role: str) -> dict[str, Any]:
     check_scope(ctx.election, scope)
     folder = certified_folder(ctx.settings.data_dir, scope)
-    signer = principal.account.display_name
-    done = certify_scope(ctx.engine, ctx.election, scope, signer, role, folder, utcnow())
+    done = certify_scope(ctx.engine, ctx.election, scope, principal.account, role, folder, utcnow())
     return done.as_json()
 
 
@@ -125,11 +139,6 @@ async def sign_page(
     return see_other("/certify" if scope == STATE else f"/certify/{scope}")
 
 
-def _reopen(ctx: WebContext, principal: Principal, scope: str, reason: str) -> None:
-    check_scope(ctx.election, scope)
-    reopen(ctx.engine, ctx.election, scope, principal.username, reason, utcnow())
-
-
 @router.post("/certify/{scope}/reopen", include_in_schema=False)
 def reopen_page(
     request: Request,
@@ -138,15 +147,9 @@ def reopen_page(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     ctx = ctx_of(request)
-    reopen(
-        ctx.engine,
-        ctx.election,
-        check_scope(ctx.election, scope),
-        principal.username,
-        reason,
-        utcnow(),
-    )
-    flash(request, f"{scope} is reopened: decisions can be made again.")
+    changes = reopen_scope(ctx.engine, ctx.election, scope, principal.username, reason, utcnow())
+    moved = f" {len(changes.changes)} numbers change against the ones signed." if changes else ""
+    flash(request, f"{scope} is reopened: decisions can be made again.{moved}")
     return see_other("/certify" if scope == STATE else f"/certify/{scope}")
 
 
@@ -159,39 +162,55 @@ def certified_file(request: Request, _: Certifier, scope: Scope, name: str) -> R
     return FileResponse(certified_folder(ctx.settings.data_dir, scope) / name)
 
 
-@router.get("/api/certify/{scope}", tags=["certify"])
+@router.get("/api/certify/{scope}", tags=["certify"], responses=errors(401, 403, 404, 422))
 def api_blockers(request: Request, _: Certifier, scope: Scope) -> dict[str, Any]:
-    """What still blocks signing off the county (or STATE), and who signed it if signed."""
+    """What still blocks signing off the county (or STATE), who signed it if signed, and
+    (`would_change`, null unless certified) what reopening it would change."""
     ctx = ctx_of(request)
     check_scope(ctx.election, scope)
+    changes = would_change(ctx.engine, ctx.election, scope)
     return {
         "scope": scope,
         "certified": certified_scopes(ctx.engine, ctx.election.id).get(scope),
         "blockers": blockers(ctx.engine, ctx.election, scope),
+        "would_change": None if changes is None else changes.as_json(),
     }
 
 
-@router.post("/api/certify/{scope}", tags=["certify"])
+@router.post(
+    "/api/certify/{scope}",
+    tags=["certify"],
+    responses=errors(
+        400,
+        401,
+        (403, "The account may not sign this scope, or its role does not admit signing."),
+        404,
+        409,
+        (422, "The request is not valid, or something still blocks the sign-off (listed)."),
+    ),
+)
 async def api_sign(
     request: Request, principal: Certifier, scope: Scope, body: SignOffRequest
 ) -> dict[str, Any]:
     """Sign off the county (or STATE) as the calling account, with the role given;
-    refused (422, with the list) while anything blocks it."""
+    refused (422, with the list) while anything blocks it, and (403) when the account may
+    not sign that scope."""
     return await run_in_threadpool(_sign, ctx_of(request), principal, scope, body.role)
 
 
-@router.post("/api/certify/{scope}/reopen", tags=["certify"])
+@router.post(
+    "/api/certify/{scope}/reopen",
+    tags=["certify"],
+    responses=errors(400, 401, 403, 404, 409, 422),
+)
 def api_reopen(
     request: Request, principal: Admin, scope: Scope, body: ReopenRequest
-) -> dict[str, str]:
-    """Unfreeze a certified county or the state (administrators; logged with the reason)."""
+) -> dict[str, Any]:
+    """Unfreeze a certified county or the state (administrators; logged with the reason);
+    `would_change` lists, number by number, what the live records change against the
+    numbers signed (they apply from now on)."""
     ctx = ctx_of(request)
-    reopen(
-        ctx.engine,
-        ctx.election,
-        check_scope(ctx.election, scope),
-        principal.username,
-        body.reason,
-        utcnow(),
+    changes = reopen_scope(
+        ctx.engine, ctx.election, scope, principal.username, body.reason, utcnow()
     )
-    return {"scope": scope, "status": "reopened"}
+    return {"scope": scope, "status": "reopened", "would_change": changes.as_json()}
