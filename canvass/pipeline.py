@@ -4,14 +4,14 @@ through the storage adapters, hands them to a pure stage, and stores what comes 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
 
 from canvass.late_evidence import late_items
 from canvass.model import Election
-from canvass.store.decide import DecisionOutcome, decide, decided_values
+from canvass.store.decide import decided_values
 from canvass.store.intake import reports_by_precinct
 from canvass.store.readings import readings_in_force
 from canvass.store.review import NewItem, queue, sync_items
@@ -62,30 +62,6 @@ def recheck_precinct(engine: Engine, election: Election, precinct: str, now: dat
     before = open_items()
     _reconcile(engine, election, precinct, now, DEFAULT_CLEAR_THRESHOLD, None)
     return len(before - open_items())
-
-
-def decide_and_recheck(
-    engine: Engine,
-    election: Election,
-    precinct: str,
-    item_id: int,
-    reviewer: str,
-    action: str,
-    reason: str,
-    now: datetime,
-    value: int | None = None,
-) -> DecisionOutcome:
-    """A reviewer's decision (`canvass.store.decide.decide`), then, once it settles the
-    item, the precinct reconciled again; the message says what else that settled."""
-    outcome = decide(engine, item_id, reviewer, action, reason, now, value)
-    if outcome.status != "resolved":
-        return outcome
-    settled = recheck_precinct(engine, election, precinct, now)
-    if not settled:
-        return outcome
-    more = f"{settled} more item{'s' if settled > 1 else ''}"
-    message = f"{outcome.message}; with it the sheet's sums settle {more} of {precinct}"
-    return replace(outcome, message=message)
 
 
 def _reconcile(

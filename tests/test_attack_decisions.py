@@ -1,0 +1,251 @@
+"""Attacks on the review path, one test each, through the API, the pages and the CLI, on
+both databases. The rule they hold: a number reaches the results only when the paper
+clearly says it, or two people agree on it (canvass.policy, enforced in the store)."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import timedelta
+
+import pytest
+
+from canvass.model import FieldReading
+from canvass.pipeline import reconcile_election
+from canvass.settings import Settings
+from canvass.store.db import open_engine
+from canvass.store.decide import decided_values, decisions_for
+from canvass.store.intake import ReportVersion, store_reports
+from canvass.store.readings import record_reading
+from canvass.store.review import claim, queue
+from canvass.store.types import utcnow
+from canvass.web.queries import review_item
+from ingest.photos import Custody, intake_photo
+from tests.browser.client import bearer, client_for, csrf_of, sign_in
+from tests.browser.support import MISMATCH_FIELD, SiteData, precincts_of, prepare_site
+from tests.conftest import CANVASS, canvass_env
+from tests.test_ingest_photos import IOWA, jpeg, make_intake
+from tests.test_reconcile_compare import CERTIFIED, reading_of, report_of, shaky
+
+
+@pytest.fixture
+def site(database_settings: Settings) -> SiteData:
+    return prepare_site(database_settings, real_photo=False)
+
+
+def item_of(settings: Settings, kind: str, county: str = "Adams") -> int:
+    [item] = [i for i in queue(open_engine(settings), IOWA.id, county, kind)]
+    return item.id
+
+
+def held_by(settings: Settings, item_id: int) -> str | None:
+    return review_item(open_engine(settings), item_id).holder(utcnow())
+
+
+def test_a_lone_confirm_on_a_blind_item_is_refused(site: SiteData) -> None:
+    settings = site.settings
+    blind = item_of(settings, "unreadable")
+    with client_for(settings) as client:
+        answer = client.post(
+            f"/api/items/{blind}/decision",
+            json={"action": "confirm_reported", "reason": "looks right"},
+            headers=bearer(settings, "ann"),
+        )
+        assert answer.status_code == 422
+        assert "blind" in answer.json()["error"] and "paper_says" in answer.json()["error"]
+        assert client.get(f"/api/items/{blind}", headers=bearer(settings, "bob")).json()[
+            "actions"
+        ] == ["paper_says", "request_photo", "escalate"]
+    assert review_item(open_engine(settings), blind).status == "open"
+    assert held_by(settings, blind) is None  # a refusal holds nothing
+    assert decisions_for(open_engine(settings), blind) == []
+    cli = subprocess.run(
+        [CANVASS, "resolve", str(blind), "--reviewer", "ann", "--decision", "confirm_reported",
+         "--reason", "looks right"],
+        env=canvass_env(settings), capture_output=True, text=True,
+    )  # fmt: skip
+    assert cli.returncode == 3 and "blind" in cli.stderr
+    assert held_by(settings, blind) is None
+
+
+def test_the_report_is_right_stores_the_reports_value(site: SiteData) -> None:
+    """The page always had the paper's number in "The paper shows"; confirming the report
+    must store the report's number, whatever that box holds."""
+    settings = site.settings
+    mismatch = item_of(settings, "mismatch")
+    reported = review_item(open_engine(settings), mismatch).details["reported"]["app"]
+    with client_for(settings) as client:
+        sign_in(client, "ann")
+        page = client.get(f"/review/items/{mismatch}").text
+        assert 'value="confirm_reported"' in page
+        client.post(
+            f"/review/items/{mismatch}/decide",
+            data={"csrf_token": csrf_of(page), "action": "confirm_reported",
+                  "value": str(reported - 10), "reason": "the report is right"},
+            follow_redirects=False,
+        )  # fmt: skip
+    [decision] = decisions_for(open_engine(settings), mismatch)
+    assert (decision.action, decision.value, decision.final) == ("confirm_reported", reported, True)
+    precinct = review_item(open_engine(settings), mismatch).precinct_id
+    assert decided_values(open_engine(settings), IOWA.id)[precinct][MISMATCH_FIELD] == reported
+
+
+def test_a_confirm_with_a_value_no_report_gave_is_refused(site: SiteData) -> None:
+    settings = site.settings
+    mismatch = item_of(settings, "mismatch")
+    with client_for(settings) as client:
+        answer = client.post(
+            f"/api/items/{mismatch}/decision",
+            json={"action": "confirm_reported", "value": 999, "reason": "trust me"},
+            headers=bearer(settings, "ann"),
+        )
+    assert answer.status_code == 422 and "no report gave 999" in answer.json()["error"]
+    assert held_by(settings, mismatch) is None
+    assert decisions_for(open_engine(settings), mismatch) == []
+
+
+def test_a_number_nobody_gave_needs_a_second_reviewer_and_meets_the_sheets_bounds(
+    site: SiteData,
+) -> None:
+    """One reviewer keys 999 (neither the paper nor a report says it): nothing counts. A
+    second keys it too: it counts, and the sheet's bounds raise a math finding at once."""
+    settings = site.settings
+    mismatch = item_of(settings, "mismatch")
+    precinct = review_item(open_engine(settings), mismatch).precinct_id
+    entry = {"action": "paper_says", "value": 999, "reason": "I say so"}
+    with client_for(settings) as client:
+        first = client.post(
+            f"/api/items/{mismatch}/decision", json=entry, headers=bearer(settings, "ann")
+        )
+        assert first.json()["status"] == "open" and "second reviewer" in first.json()["message"]
+        assert MISMATCH_FIELD not in decided_values(open_engine(settings), IOWA.id).get(
+            precinct, {}
+        )
+        again = client.post(
+            f"/api/items/{mismatch}/decision", json=entry, headers=bearer(settings, "ann")
+        )
+        assert again.status_code == 409  # the same person cannot be the second
+        second = client.post(
+            f"/api/items/{mismatch}/decision", json=entry, headers=bearer(settings, "bob")
+        )
+        assert second.json()["status"] == "resolved"
+    assert decided_values(open_engine(settings), IOWA.id)[precinct][MISMATCH_FIELD] == 999
+    findings = [
+        i for i in queue(open_engine(settings), IOWA.id, "Adams", "math_finding")
+        if i.precinct_id == precinct
+    ]  # fmt: skip
+    assert any(
+        "KEYED_VALUE_OUT_OF_BOUNDS" in str(i.details["message"]) and MISMATCH_FIELD in i.fields
+        for i in findings
+    )
+
+
+@pytest.mark.parametrize("huge", [10**29, 2**63, 100_000])
+def test_a_value_too_large_for_its_boxes_is_a_refusal_not_a_crash(
+    site: SiteData, huge: int
+) -> None:
+    settings = site.settings
+    mismatch = item_of(settings, "mismatch")
+    with client_for(settings) as client:
+        answer = client.post(
+            f"/api/items/{mismatch}/decision",
+            json={"action": "paper_says", "value": huge, "reason": "typo"},
+            headers=bearer(settings, "ann"),
+        )
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("application/json")
+    assert "value" in answer.json()["error"]
+    assert held_by(settings, mismatch) is None
+
+
+def test_a_value_over_the_fields_boxes_is_refused_on_the_cli_and_the_page(
+    site: SiteData,
+) -> None:
+    """final.* has four boxes: 10,000 cannot be written there."""
+    settings = site.settings
+    mismatch = item_of(settings, "mismatch")
+    cli = subprocess.run(
+        [CANVASS, "resolve", str(mismatch), "--reviewer", "ann", "--decision", "paper_says",
+         "--value", str(10**29), "--reason", "typo"],
+        env=canvass_env(settings), capture_output=True, text=True,
+    )  # fmt: skip
+    assert cli.returncode == 3 and "0 to 9999" in cli.stderr
+    with client_for(settings) as client:
+        sign_in(client, "ann")
+        page = client.get(f"/review/items/{mismatch}").text
+        sent = client.post(
+            f"/review/items/{mismatch}/decide",
+            data={"csrf_token": csrf_of(page), "action": "paper_says", "value": "10000",
+                  "reason": "typo"},
+        )  # fmt: skip
+        assert sent.status_code == 200 and "0 to 9999" in sent.text
+    assert held_by(settings, mismatch) is None
+
+
+def test_a_lapsed_claim_shows_as_free_and_a_claim_can_be_released(site: SiteData) -> None:
+    settings = site.settings
+    engine = open_engine(settings)
+    mismatch = item_of(settings, "mismatch")
+    claim(engine, mismatch, "ann", utcnow() - timedelta(minutes=20))  # lapsed 5 minutes ago
+    with client_for(settings) as client:
+        listed = client.get("/api/queue?county=Adams", headers=bearer(settings, "bob")).json()
+        assert [i["claimed_by"] for i in listed if i["id"] == mismatch] == [None]
+        sign_in(client, "bob")
+        assert "held by" not in client.get("/review?county=Adams").text
+        assert "is deciding this item" not in client.get(f"/review/items/{mismatch}").text
+        held = client.post(f"/api/items/{mismatch}/claim", headers=bearer(settings, "ann"))
+        assert held.status_code == 200
+        refused = client.post(f"/api/items/{mismatch}/release", headers=bearer(settings, "bob"))
+        assert refused.status_code == 409
+        freed = client.post(f"/api/items/{mismatch}/release", headers=bearer(settings, "ann"))
+        assert freed.json()["status"] == "released"
+    assert held_by(settings, mismatch) is None
+    subprocess.run(
+        [CANVASS, "resolve", str(mismatch), "--reviewer", "ann"],
+        env=canvass_env(settings), check=True, capture_output=True,
+    )  # fmt: skip
+    assert held_by(settings, mismatch) == "ann"
+    subprocess.run(
+        [CANVASS, "release", str(mismatch), "--reviewer", "ann"],
+        env=canvass_env(settings), check=True, capture_output=True,
+    )  # fmt: skip
+    assert held_by(settings, mismatch) is None
+
+
+def test_the_machines_guess_for_a_blind_field_is_withheld_from_reviewers(
+    site: SiteData,
+) -> None:
+    """An uncertain reading (the machine guessed 9) becomes a blind item: reviewers must
+    not see the guess through the photo's API or page; the uploader keeps the read-back."""
+    settings = site.settings
+    intake = make_intake(settings)
+    precinct, field, true_value = next(
+        (p, f"final.{c}", v)
+        for p in precincts_of("Adams")[3:]
+        for c, v in CERTIFIED[p].tally.final.items()
+        if v >= 3
+    )
+    tally = CERTIFIED[precinct].tally
+    guess: FieldReading = shaky(9, 4, 0.6)
+    stored = intake_photo(intake, jpeg(seed=4242), "x.jpg", Custody("chair", "t", precinct))
+    assert stored.photo_id is not None and stored.sha256
+    reading = reading_of(tally, **{field: guess})
+    record_reading(intake.engine, stored.photo_id, IOWA.id, reading, None, utcnow())
+    report = [ReportVersion(precinct, report_of(tally), None)]
+    store_reports(intake.engine, IOWA.id, "app", "late.jsonl", "sha-late", report, utcnow())
+    reconcile_election(intake.engine, IOWA, utcnow())
+    blind = [
+        i for i in queue(intake.engine, IOWA.id, "Adams", "unreadable")
+        if i.precinct_id == precinct
+    ]  # fmt: skip
+    assert [i.fields for i in blind] == [[field]]
+    with client_for(settings) as client:
+        seen = client.get(f"/api/photos/{stored.sha256}", headers=bearer(settings, "bob"))
+        shown = seen.json()["reading"]["fields"][field]
+        assert shown["value"] is None and shown["withheld"] is True
+        assert "9?" not in str(seen.json()["read_back"])
+        own = client.get(f"/api/photos/{stored.sha256}", headers=bearer(settings, "chair"))
+        assert own.json()["reading"]["fields"][field]["value"] == 9
+        sign_in(client, "bob")
+        page = client.get(f"/upload/{stored.sha256}").text
+        assert f"{field.split('.')[1]} 9" not in page
+    assert true_value != 9
