@@ -4,6 +4,7 @@ against a real `canvass serve` (with its reader) on a free port:
 - an uploader on a phone sends a worksheet photo and reads back what was read, and is
   told precisely why to retake a blurred one;
 - reviewers clear a mismatch from the keyboard and key an unreadable value blind, twice;
+- a reviewer clicks "The report is right" and the report's number is what is stored;
 - a certifier sees what blocks a county, and signs off one that is ready;
 - a reviewer cannot reach certification, and a form without its CSRF token is refused.
 
@@ -20,6 +21,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from canvass.settings import Settings
+from canvass.store.db import open_engine
+from canvass.store.decide import decisions_for
+from canvass.store.review import queue
 from tests.browser.support import (
     BLURRED_PHOTO,
     PASSWORD,
@@ -29,6 +33,7 @@ from tests.browser.support import (
     prepare_site,
     running_server,
 )
+from tests.test_ingest_photos import IOWA
 
 pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
@@ -151,6 +156,29 @@ def test_reviewers_clear_a_mismatch_and_key_a_value_blind(browser: Browser, site
     bob.click("#decide")
     expect(bob.locator(".flash").first).to_contain_text(f"the paper says {site.data.blind_value}")
     bob.context.close()
+
+
+def test_the_report_is_right_stores_the_reports_number(browser: Browser, site: Site) -> None:
+    """ "The paper shows" is prefilled with the machine's reading (7); choosing "The report
+    is right" must store the report's 17, and the box is not even sent."""
+    engine = open_engine(site.data.settings)
+    [item] = queue(engine, IOWA.id, "Adams", "mismatch")
+    reported = item.details["reported"]["app"]
+    bob = open_as(browser, site, "bob", DESKTOP)
+    bob.goto(f"/review/items/{item.id}")
+    expect(bob.locator("#value")).to_have_value(str(reported - 10))
+    bob.click("label.action:has-text('The report is right')")
+    expect(bob.locator("#value")).to_be_disabled()
+    shot(bob, "desktop-review-report-is-right")
+    bob.click("#decide")
+    expect(bob.locator(".flash").first).to_contain_text(f"resolved: {reported}")
+    bob.context.close()
+    [decision] = decisions_for(engine, item.id)
+    assert (decision.reviewer, decision.action, decision.value) == (
+        "bob",
+        "confirm_reported",
+        reported,
+    )
 
 
 def test_a_certifier_signs_off_a_county(browser: Browser, site: Site) -> None:
