@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from canvass.model import Election, Tally
-from canvass.store.certify import STATE, documented_exceptions
+from canvass.store.certify import documented_exceptions
 from canvass.store.decide import decided_values
 from canvass.store.intake import reports_by_precinct
 from canvass.store.readings import readings_in_force
@@ -107,8 +107,8 @@ def served_results(
     revision 0008 has no record and is computed live."""
     signed = {
         scope: record.rows
-        for scope, record in signed_records(engine, election.id).items()
-        if scope != STATE and county in (None, scope)
+        for scope, record in signed_records(engine, election.id, counties_only=True).items()
+        if county in (None, scope)
     }
     exceptions = sorted(documented_exceptions(engine, election.id))
     live = compute_results(engine, election, county, exceptions, exclude=set(signed))

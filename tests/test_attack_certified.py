@@ -112,6 +112,7 @@ def test_a_forged_photo_after_sign_off_changes_nothing_certified(site: SiteData)
             f"a new photo of {TARGET} was read after {COUNTY} was certified"
             in (late[0]["details"]["message"])
         )
+        assert f'href="/review/items/{late_id}' in client.get(f"/review?county={COUNTY}").text
         county_page = client.get(f"/certify/{COUNTY}").text
         assert (
             'id="late-evidence"' in county_page and f'href="/review/items/{late_id}"' in county_page
@@ -167,7 +168,15 @@ def test_a_late_report_is_raised_and_changes_nothing(site: SiteData) -> None:
         assert f"a new hotline report for {TARGET} was imported after {COUNTY}" in message
         assert reconcile_election(engine, IOWA, utcnow()).items_created == 0  # idempotent
         shown = client.get(f"/api/certify/{COUNTY}", headers=admin).json()
-        assert shown["would_change"] == {"changes": [], "added": [], "removed": []}
+        nothing = {"changes": [], "added": [], "removed": []}
+        assert shown["would_change"] == nothing
+        reopened = canvass(
+            settings, "reopen", "--county", COUNTY, "--admin", "admin", "--reason", "r", "--json"
+        )
+        assert json.loads(reopened.stdout)["would_change"] == nothing
+        assert [i.id for i in queue(engine, IOWA.id, COUNTY, kind="late_evidence")] == [
+            items[0].id
+        ]  # still open after reopening: it blocks the next sign-off until acknowledged
         engine.dispose()
 
 

@@ -56,18 +56,21 @@ def record_json(rows: list[dict[str, Any]], manifest: dict[str, Any]) -> str:
     return json.dumps({"rows": rows, "manifest": manifest}, sort_keys=True)
 
 
-def signed_records(engine: Engine, election_id: str) -> dict[str, SignedRecord]:
+def signed_records(
+    engine: Engine, election_id: str, counties_only: bool = False
+) -> dict[str, SignedRecord]:
     """Per scope, the record of its sign-off in force (certified, not reopened); scopes
-    signed before revision 0008 (no record) are left out: they are served live."""
+    signed before revision 0008 (no record) are left out: they are served live.
+    `counties_only` leaves out the state's (every row of the state: large)."""
+    query = select(CertificationRow).where(
+        col(CertificationRow.election_id) == election_id,
+        col(CertificationRow.reopened_at).is_(None),
+        col(CertificationRow.results_json).is_not(None),
+    )
+    if counties_only:
+        query = query.where(col(CertificationRow.scope) != STATE)
     with Session(engine) as session:
-        rows = session.execute(
-            select(CertificationRow).where(
-                col(CertificationRow.election_id) == election_id,
-                col(CertificationRow.reopened_at).is_(None),
-                col(CertificationRow.results_json).is_not(None),
-            )
-        ).scalars()
-        return {r.scope: _record(r) for r in rows}
+        return {r.scope: _record(r) for r in session.execute(query).scalars()}
 
 
 def latest_records(engine: Engine, election_id: str) -> dict[str, SignedRecord]:
