@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from canvass.store.accounts import (
     set_scopes,
 )
 from canvass.store.db import open_engine
-from canvass.store.sessions import open_session, session_account
+from canvass.store.sessions import SESSION_MAX_AGE, open_session, session_account
 from canvass.store.tables import AuditRow, LoginFailureRow, WebSessionRow
 from canvass.store.throttle import ADDRESS_FREE, PAIR_FREE
 from canvass.store.types import utcnow
@@ -95,6 +96,8 @@ def test_only_the_session_ids_digest_is_stored(site: Settings) -> None:
     assert stored == [hashlib.sha256(session_id.encode()).hexdigest()]
     assert session_account(engine, session_id, utcnow()) == ann
     assert session_account(engine, stored[0], utcnow()) is None  # the digest signs no one in
+    later = utcnow() + SESSION_MAX_AGE + timedelta(minutes=1)
+    assert session_account(engine, session_id, later) is None  # a day after sign-in, in use or not
 
 
 def test_reset_password_ends_tokens_and_sessions(site: Settings) -> None:

@@ -19,7 +19,9 @@ from canvass.store.accounts import Account, account_of
 from canvass.store.db import session_scope
 from canvass.store.tables import AccountRow, WebSessionRow
 
-SESSION_MAX_AGE = timedelta(days=14)  # the same as the cookie's own lifetime
+# An absolute cap, like an API token's 24 hours: the cookie itself lapses after 12 idle
+# hours, but a cookie in steady use (a copied one too) is refused a day after sign-in.
+SESSION_MAX_AGE = timedelta(hours=24)
 
 
 def digest(session_id: str) -> str:
