@@ -21,6 +21,7 @@ from swagger_ui_bundle import swagger_ui_path
 from canvass.settings import Settings
 from canvass.web.auth import Public, require_declared_roles
 from canvass.web.context import STATIC, WebContext, build_context
+from canvass.web.document import install_document
 from canvass.web.errors import install_error_handlers
 from canvass.web.reader import BackgroundReader
 from canvass.web.routes import certify, progress, review, review_api, session, upload
@@ -54,6 +55,7 @@ def create_app(settings: Settings, *, background_reader: bool = False) -> FastAP
     for module in (session, progress, upload, review, review_api, certify):
         app.include_router(module.router)
     install_error_handlers(app)
+    install_document(app)
     app.add_middleware(
         SessionMiddleware,
         secret_key=ctx.secret_key,

@@ -36,7 +36,7 @@ from canvass.store.types import utcnow
 from canvass.web.auth import Principal
 from canvass.web.context import WebContext, ctx_of, flash, page
 from canvass.web.queries import certified_scopes
-from canvass.web.routes.common import Admin, Certifier, errors, see_other
+from canvass.web.routes.common import NO_NUL, Admin, Certifier, errors, see_other
 from canvass.web.routes.progress import result_rows, totals_table
 
 router = APIRouter()
@@ -44,11 +44,13 @@ Scope = Annotated[str, Path(max_length=128, description="A county's name, or STA
 
 
 class SignOffRequest(BaseModel):
-    role: str = Field(min_length=1, max_length=128, description="e.g. 'Adams County chair'")
+    role: str = Field(
+        min_length=1, max_length=128, pattern=NO_NUL, description="e.g. 'Adams County chair'"
+    )
 
 
 class ReopenRequest(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
 
 
 @router.get("/certify", response_class=HTMLResponse, include_in_schema=False)
@@ -131,7 +133,7 @@ async def sign_page(
     request: Request,
     principal: Certifier,
     scope: Scope,
-    role: Annotated[str, Form(max_length=128)] = "",
+    role: Annotated[str, Form(max_length=128, pattern=NO_NUL)] = "",
 ) -> Response:
     ctx = ctx_of(request)
     done = await run_in_threadpool(_sign, ctx, principal, scope, role)
@@ -144,7 +146,7 @@ def reopen_page(
     request: Request,
     principal: Admin,
     scope: Scope,
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    reason: Annotated[str, Form(max_length=2000, pattern=NO_NUL)] = "",
 ) -> Response:
     ctx = ctx_of(request)
     changes = reopen_scope(ctx.engine, ctx.election, scope, principal.username, reason, utcnow())

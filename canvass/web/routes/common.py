@@ -1,13 +1,16 @@
-"""Role sets and small helpers the route modules share."""
+"""Role sets and small helpers the route modules share, and the error answers the API
+document lists (`errors(...)`, `ErrorAnswer`)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Path, Query
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
 
 from canvass.errors import InputError
+from canvass.policy import ItemKind
 from canvass.web.auth import Principal, Public, Roles
 
 ANYONE = ("uploader", "reviewer", "certifier", "admin")
@@ -28,6 +31,70 @@ AnyoneJson = Annotated[Principal | None, Depends(Public(csrf=False))]
 
 HOME_OF_ROLE = {"uploader": "/upload", "reviewer": "/review", "certifier": "/certify"}
 SHA256_PATTERN = "^[0-9a-fA-F]{64}$"
+MAX_ID = 2**31 - 1
+"""The largest id the database stores (PostgreSQL's `integer`): a larger one in a path is
+refused as invalid (422) instead of reaching the database, which would fail with a 500."""
+
+NO_NUL = "^[^\\x00]*$"
+"""The pattern of text the database stores or looks up: PostgreSQL cannot hold the NUL
+character (a query with one fails with a 500), so it is refused as invalid (422) first."""
+
+ItemId = Annotated[
+    int, Path(ge=1, le=MAX_ID, description="The review item's id (see `GET /api/queue`).")
+]
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+KindFilter = Annotated[ItemKind | None, Query(description="Only items of this kind.")]
+CountyFilter = Annotated[
+    str | None, Query(max_length=128, pattern=NO_NUL, description="Only this county.")
+]
+
+
+class ErrorAnswer(BaseModel):
+    """Every refusal under /api answers this shape (canvass/web/errors.py)."""
+
+    error: str = Field(description="What is wrong and what to do about it.")
+
+
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "The body is not well-formed (not JSON, or a broken form): correct it and send again.",
+    401: "No valid token: get one with `POST /api/session` and send it as "
+    "`Authorization: Bearer <token>`.",
+    403: "The account's role does not admit this call (or a browser session's CSRF token "
+    "is missing).",
+    404: "There is no such thing (the message says which).",
+    408: "The body arrived too slowly (only when served by `canvass serve`).",
+    409: "The request conflicts with what is stored (the message says what).",
+    413: "The body is over the size limit.",
+    415: "The body is not of a content type this call takes.",
+    422: "The request is not valid (a field missing, too long, out of bounds or not one of "
+    "the values listed), or is refused as it stands: the message says what to correct.",
+    429: "Too many failed sign-ins from this address or for this name: wait (`Retry-After` "
+    "says how long) and try again.",
+}
+
+
+def errors(*codes: int | tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: each status it can refuse with, answered as
+    `{"error": "..."}`, with the shared description or the route's own (`(404, "...")`).
+
+    The fuzzer in tests/test_api_fuzz.py fails on any answer the document does not list,
+    so a route lists here every refusal it can give."""
+    answers: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        status, description = code if isinstance(code, tuple) else (code, None)
+        answer: dict[str, Any] = {
+            "model": ErrorAnswer,
+            "description": description or ERROR_DESCRIPTIONS[status],
+        }
+        if status == 429:
+            answer["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait before trying again.",
+                    "schema": {"type": "integer"},
+                }
+            }
+        answers[status] = answer
+    return answers
 
 
 def see_other(url: str) -> RedirectResponse:

@@ -26,12 +26,20 @@ from canvass.store.types import utcnow
 from canvass.web.context import ctx_of, flash, page
 from canvass.web.deciding import claim_and_decide, take_next
 from canvass.web.itemview import KIND_TEXT, blind_message, county_names, item_view
-from canvass.web.routes.common import PhotoViewer, Reviewer, see_other, whole_number
+from canvass.web.routes.common import (
+    NO_NUL,
+    ItemId,
+    PhotoViewer,
+    Reviewer,
+    RowId,
+    see_other,
+    whole_number,
+)
 
 router = APIRouter()
 CROP_NAME = r"^[A-Za-z0-9_.-]+\.(png|jpg)$"
-Filter = Annotated[str | None, Query(max_length=128)]
-FormFilter = Annotated[str, Form(max_length=128)]
+Filter = Annotated[str | None, Query(max_length=128, pattern=NO_NUL)]
+FormFilter = Annotated[str, Form(max_length=128, pattern=NO_NUL)]
 
 
 def _filters(county: str | None, kind: str | None) -> str:
@@ -80,7 +88,7 @@ async def next_item(
 def item_page(
     request: Request,
     principal: Reviewer,
-    item_id: int,
+    item_id: ItemId,
     county: Filter = None,
     kind: Filter = None,
 ) -> Response:
@@ -101,7 +109,7 @@ def item_page(
 def claim_item(
     request: Request,
     principal: Reviewer,
-    item_id: int,
+    item_id: ItemId,
     county: FormFilter = "",
     kind: FormFilter = "",
 ) -> Response:
@@ -113,9 +121,9 @@ def claim_item(
 def decide_item(
     request: Request,
     principal: Reviewer,
-    item_id: int,
+    item_id: ItemId,
     action: Annotated[str, Form(max_length=48)],
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    reason: Annotated[str, Form(max_length=2000, pattern=NO_NUL)] = "",
     value: Annotated[str, Form(max_length=16)] = "",
     county: FormFilter = "",
     kind: FormFilter = "",
@@ -151,7 +159,7 @@ def form_choice(action: str, typed: str) -> tuple[str, int | None]:
 def release_page(
     request: Request,
     principal: Reviewer,
-    item_id: int,
+    item_id: ItemId,
     county: FormFilter = "",
     kind: FormFilter = "",
 ) -> Response:
@@ -161,7 +169,7 @@ def release_page(
 
 
 @router.get("/crops/{photo_id}/{name}", include_in_schema=False)
-def crop(request: Request, _: PhotoViewer, photo_id: int, name: str) -> Response:
+def crop(request: Request, _: PhotoViewer, photo_id: RowId, name: str) -> Response:
     """A field's crop or the corrected sheet, as the reader stored them."""
     if not re.match(CROP_NAME, name):
         raise NotFoundError("no such crop")

@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from canvass.policy import Action
 from canvass.store.review import claim, queue
 from canvass.store.types import utcnow
 from canvass.web.context import ctx_of
 from canvass.web.deciding import claim_and_decide
 from canvass.web.itemview import item_view, queue_json
-from canvass.web.routes.common import Reviewer
+from canvass.web.routes.common import (
+    NO_NUL,
+    CountyFilter,
+    ItemId,
+    KindFilter,
+    Reviewer,
+    errors,
+)
 
 router = APIRouter(prefix="/api", tags=["review"])
 
 
 class Decision(BaseModel):
-    action: str = Field(
-        description="paper_says, confirm_reported, request_photo, escalate or acknowledge"
+    action: Action = Field(
+        description="What the item's kind allows (see `actions` on the item): paper_says "
+        "(value: what the paper shows), confirm_reported (value, when the sources disagree: "
+        "which reported value is right; the server takes it from the report), "
+        "request_photo, escalate or acknowledge (no value)."
     )
-    reason: str = Field(min_length=1, max_length=2000)
-    value: int | None = Field(default=None, ge=0, description="What the paper shows.")
+    reason: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
+    value: int | None = Field(
+        default=None, ge=0, le=99_999, description="A count, as the field's boxes can hold."
+    )
 
 
 class DecisionAnswer(BaseModel):
@@ -37,12 +50,12 @@ class ClaimAnswer(BaseModel):
     claimed_until: str | None
 
 
-@router.get("/queue")
+@router.get("/queue", responses=errors(401, 403, 422))
 def api_queue(
     request: Request,
     _: Reviewer,
-    county: Annotated[str | None, Query(max_length=128)] = None,
-    kind: Annotated[str | None, Query(max_length=32)] = None,
+    county: CountyFilter = None,
+    kind: KindFilter = None,
 ) -> list[dict[str, Any]]:
     """Open and waiting items, those that move the most SDE first (as `canvass queue`;
     items keyed blind do not show the reported value)."""
@@ -51,16 +64,18 @@ def api_queue(
     return [queue_json(i) for i in items]
 
 
-@router.get("/items/{item_id}")
-def api_item(request: Request, principal: Reviewer, item_id: int) -> dict[str, Any]:
+@router.get("/items/{item_id}", responses=errors(401, 403, 404, 422))
+def api_item(request: Request, principal: Reviewer, item_id: ItemId) -> dict[str, Any]:
     """One item with the machine reading of its fields, each source's value and the
     precinct's math findings (blind items show neither values nor other entries)."""
     view = item_view(ctx_of(request), item_id, principal.username, utcnow())
     return view.as_json()
 
 
-@router.post("/items/{item_id}/claim", response_model=ClaimAnswer)
-def api_claim(request: Request, principal: Reviewer, item_id: int) -> ClaimAnswer:
+@router.post(
+    "/items/{item_id}/claim", response_model=ClaimAnswer, responses=errors(401, 403, 404, 409, 422)
+)
+def api_claim(request: Request, principal: Reviewer, item_id: ItemId) -> ClaimAnswer:
     """Hold the item for 15 minutes (refused while another reviewer holds it)."""
     now = utcnow()
     claim(ctx_of(request).engine, item_id, principal.username, now)
@@ -69,9 +84,13 @@ def api_claim(request: Request, principal: Reviewer, item_id: int) -> ClaimAnswe
     return ClaimAnswer(id=item_id, status="claimed", claimed_until=until)
 
 
-@router.post("/items/{item_id}/decision", response_model=DecisionAnswer)
+@router.post(
+    "/items/{item_id}/decision",
+    response_model=DecisionAnswer,
+    responses=errors(400, 401, 403, 404, 409, 422),
+)
 def api_decide(
-    request: Request, principal: Reviewer, item_id: int, decision: Decision
+    request: Request, principal: Reviewer, item_id: ItemId, decision: Decision
 ) -> DecisionAnswer:
     """Claim (if not held already) and decide; a reason is always required."""
     outcome = claim_and_decide(

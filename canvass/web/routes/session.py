@@ -34,6 +34,7 @@ from canvass.web.auth import (
 from canvass.web.context import ctx_of, flash, page
 from canvass.web.routes.common import (
     HOME_OF_ROLE,
+    NO_NUL,
     Anyone,
     AnyoneJson,
     SignedIn,
@@ -46,7 +47,7 @@ router = APIRouter()
 
 
 class Credentials(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
+    username: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
     password: str = Field(min_length=1, max_length=1024)
 
 
@@ -79,7 +80,7 @@ def login_page(request: Request, principal: Anyone, next: str | None = None) -> 
 async def login(
     request: Request,
     _: Anyone,
-    username: Annotated[str, Form(max_length=64)],
+    username: Annotated[str, Form(max_length=64, pattern=NO_NUL)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:

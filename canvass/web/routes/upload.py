@@ -21,10 +21,12 @@ from canvass.web.context import WebContext, ctx_of, page
 from canvass.web.queries import PhotoState, photo_state
 from canvass.web.readback import precinct_title, read_back
 from canvass.web.routes.common import (
+    NO_NUL,
     SHA256_PATTERN,
     PhotoViewer,
     SignedIn,
     Uploader,
+    errors,
     see_other,
 )
 from ingest.photos import Custody, IntakeResult, intake_photo
@@ -33,11 +35,34 @@ from ingest.sniff import sniff_media_type
 router = APIRouter()
 RAW_TYPES = ("image/jpeg", "image/png", "image/heic", "image/heif", "application/pdf")
 Sha = Annotated[str, Path(pattern=SHA256_PATTERN, description="The photo's SHA-256 (hex).")]
-REFUSALS: dict[int | str, dict[str, Any]] = {
-    413: {"description": "The photo is over the size limit."},
-    415: {"description": "The body is not a JPEG, PNG, HEIC or PDF."},
-    422: {"description": "The photo is corrupt or truncated, or the precinct is unknown."},
+REFUSALS = errors(
+    400,
+    401,
+    403,
+    (404, "The precinct named is not one of the election's."),
+    (413, "The photo is over the size limit."),
+    (415, "The body is not a JPEG, PNG, HEIC or PDF."),
+    (422, "The photo is corrupt, truncated or unreadable, or the precinct is unknown."),
+)
+PHOTO_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            **{kind: {"schema": {"type": "string", "format": "binary"}} for kind in RAW_TYPES},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["photo"],
+                    "properties": {
+                        "photo": {"type": "string", "format": "binary"},
+                        "precinct": {"type": "string", "maxLength": 64},
+                    },
+                }
+            },
+        },
+    }
 }
+"""The body `api_upload` reads itself (raw or a form), as the document shows it."""
 
 
 class UploadAnswer(BaseModel):
@@ -81,12 +106,18 @@ def upload_status_page(request: Request, principal: SignedIn, sha256: Sha) -> Re
     return page(request, "upload_status.html", principal, state=state, **_answer(ctx, state))
 
 
-@router.post("/api/photos", status_code=202, response_model=UploadAnswer, responses=REFUSALS)
+@router.post(
+    "/api/photos",
+    status_code=202,
+    response_model=UploadAnswer,
+    responses=REFUSALS,
+    openapi_extra=PHOTO_BODY,
+)
 async def api_upload(
     request: Request,
     principal: Uploader,
-    precinct: Annotated[str | None, Query(max_length=64)] = None,
-    name: Annotated[str | None, Query(max_length=255)] = None,
+    precinct: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
+    name: Annotated[str | None, Query(max_length=255, pattern=NO_NUL)] = None,
 ) -> JSONResponse:
     """Store one photo: the raw image as the body (image/jpeg, image/png, image/heic or
     application/pdf) or multipart/form-data with the field `photo`. Answers once the photo
@@ -98,7 +129,7 @@ async def api_upload(
     return JSONResponse(answer.model_dump(), status_code=202)
 
 
-@router.get("/api/photos/{sha256}", response_model=PhotoAnswer)
+@router.get("/api/photos/{sha256}", response_model=PhotoAnswer, responses=errors(401, 404, 422))
 def api_photo(request: Request, _: SignedIn, sha256: Sha) -> PhotoAnswer:
     """A stored photo's state: queued, read (with the reading, CONTRACTS section 6, and
     the same in plain words) or rejected (the reason says how to retake it)."""

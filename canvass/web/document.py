@@ -1,0 +1,60 @@
+"""The API document (`/openapi.json`) as the app really answers.
+
+FastAPI documents a request validation failure as its own `HTTPValidationError` (a
+`detail` list), but canvass answers every refusal under /api as `{"error": "..."}`
+(canvass/web/errors.py). Routes list their refusals with `errors(...)`
+(canvass/web/routes/common.py); whatever 422 FastAPI adds by itself is rewritten here to
+the `ErrorAnswer` shape, so the document never promises a body the server does not send.
+tests/test_api_fuzz.py holds the server to the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+
+from canvass.web.routes.common import ERROR_DESCRIPTIONS, ErrorAnswer
+
+FASTAPI_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError")
+ERROR_REF = "#/components/schemas/ErrorAnswer"
+
+
+def install_document(app: FastAPI) -> None:
+    """Replace `app.openapi` with one that corrects FastAPI's document once, when first
+    asked (the document is built lazily, after every route is added)."""
+    build: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = corrected(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def corrected(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` with every error answer shaped `{"error": ...}` and FastAPI's own
+    validation schemas gone."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorAnswer", ErrorAnswer.model_json_schema())
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for status, answer in operation.get("responses", {}).items():
+                if str(status).startswith(("4", "5")):
+                    _error_shaped(int(status), answer)
+    for name in FASTAPI_ERROR_SCHEMAS:
+        schemas.pop(name, None)
+    return document
+
+
+def _error_shaped(status: int, answer: dict[str, Any]) -> None:
+    content = answer.get("content", {}).get("application/json")
+    if content is None:
+        return
+    ref = content.get("schema", {}).get("$ref", "")
+    if ref.rsplit("/", 1)[-1] in FASTAPI_ERROR_SCHEMAS:
+        content["schema"] = {"$ref": ERROR_REF}
+        if answer.get("description") == "Validation Error":
+            answer["description"] = ERROR_DESCRIPTIONS.get(status, "The request is refused.")
