@@ -299,3 +299,15 @@ def test_remaking_the_demo_accounts_ends_the_last_runs_sessions(site: Settings) 
     again = ensure_account(engine, "ann", NEW_PASSWORD, "reviewer", utcnow())
     assert again.auth_epoch == 2  # once by the demo, once now
     assert set_scopes(engine, "pat", ["adams"], utcnow()).certify_scopes == ("Adams",)
+
+
+def test_one_ipv6_network_is_one_guesser(site: Settings) -> None:
+    """A guesser given a /64 cannot take a fresh address for every few guesses."""
+    for i in range(PAIR_FREE):
+        with client_for(site, f"2001:db8:0:1::{i + 1}") as hop:
+            guess = hop.post("/api/session", json={"username": "bob", "password": f"guess{i}"})
+            assert guess.status_code == 401
+    with client_for(site, "2001:db8:0:1::99") as same, client_for(site, "2001:db8:0:2::1") as other:
+        held = same.post("/api/session", json={"username": "bob", "password": PASSWORD})
+        assert held.status_code == 429
+        assert other.post("/api/session", json={"username": "bob", "password": PASSWORD}).is_success

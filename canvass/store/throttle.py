@@ -13,12 +13,15 @@ count for nothing):
   common passwords over many names), the address waits ADDRESS_BASE_SECONDS *
   2^(n - ADDRESS_FREE), at most MAX_WAIT, whatever name it tries.
 
-A successful sign-in clears its (address, name) failures. Rows older than WINDOW no
+An IPv6 address counts as its /64 network (one subscriber is usually given a whole /64,
+so counting single addresses would let one guesser be 2^64 addresses). A successful
+sign-in clears its (address, name) failures. Rows older than WINDOW no
 longer count and are deleted when the next failure is recorded.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -65,9 +68,22 @@ def delay(failures: Failures, free: int, base_seconds: int, now: datetime) -> in
     return max(0, int(wait - waited + 0.999))
 
 
+def address_key(address: str) -> str:
+    """What the throttle counts by: the address, or an IPv6 address's /64 network."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:MAX_ADDRESS]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def check_sign_in(engine: Engine, address: str, username: str, now: datetime) -> None:
     """Refuse (TooManyAttempts, with how long to wait) before the password is checked."""
-    address = address[:MAX_ADDRESS]
+    address = address_key(address)
     with Session(engine) as session:
         pair = _failures(session, now, address, username)
         spread = _failures(session, now, address, None)
@@ -93,7 +109,7 @@ def record_failure(engine: Engine, address: str, username: str, now: datetime) -
     """Count one failed sign-in (and forget those that no longer count)."""
     with session_scope(engine) as session:
         session.execute(delete(LoginFailureRow).where(col(LoginFailureRow.at) < now - WINDOW))
-        session.add(LoginFailureRow(username=username[:64], address=address[:MAX_ADDRESS], at=now))
+        session.add(LoginFailureRow(username=username[:64], address=address_key(address), at=now))
 
 
 def record_success(engine: Engine, address: str, username: str) -> None:
@@ -101,7 +117,7 @@ def record_success(engine: Engine, address: str, username: str) -> None:
     with session_scope(engine) as session:
         session.execute(
             delete(LoginFailureRow)
-            .where(col(LoginFailureRow.address) == address[:MAX_ADDRESS])
+            .where(col(LoginFailureRow.address) == address_key(address))
             .where(col(LoginFailureRow.username) == username)
         )
 
