@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from canvass.policy import Action
+from canvass.reviewing import release_item
 from canvass.store.review import claim, queue
 from canvass.store.types import utcnow
 from canvass.web.context import ctx_of
@@ -61,7 +62,8 @@ def api_queue(
     items keyed blind do not show the reported value)."""
     ctx = ctx_of(request)
     items = queue(ctx.engine, ctx.election.id, county, kind)
-    return [queue_json(i) for i in items]
+    now = utcnow()
+    return [queue_json(i, now) for i in items]
 
 
 @router.get("/items/{item_id}", responses=errors(401, 403, 404, 422))
@@ -103,3 +105,14 @@ def api_decide(
         utcnow(),
     )
     return DecisionAnswer(id=outcome.item_id, status=outcome.status, message=outcome.message)
+
+
+@router.post(
+    "/items/{item_id}/release",
+    response_model=ClaimAnswer,
+    responses=errors(401, 403, 404, 409, 422),
+)
+def api_release(request: Request, principal: Reviewer, item_id: ItemId) -> ClaimAnswer:
+    """Give up your claim on the item, so another reviewer can take it at once."""
+    release_item(ctx_of(request).engine, item_id, principal.username)
+    return ClaimAnswer(id=item_id, status="released", claimed_until=None)

@@ -8,6 +8,7 @@ connection may retry as often as it likes.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -17,8 +18,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from canvass.errors import InputError, RefusedError
+from canvass.model import FieldReading, SheetReading
+from canvass.web.auth import Principal
 from canvass.web.context import WebContext, ctx_of, page
-from canvass.web.queries import PhotoState, photo_state
+from canvass.web.queries import PhotoState, photo_state, uploaded_by, withheld_fields
 from canvass.web.readback import precinct_title, read_back
 from canvass.web.routes.common import (
     NO_NUL,
@@ -65,6 +68,10 @@ PHOTO_BODY: dict[str, Any] = {
 """The body `api_upload` reads itself (raw or a form), as the document shows it."""
 
 
+WITHHELD = FieldReading(value=None, confidence=0.0, status="unreadable")
+"""What a field waiting for blind entry shows to those who must key it blind."""
+
+
 class UploadAnswer(BaseModel):
     sha256: str
     status: str
@@ -102,7 +109,7 @@ async def upload_form(request: Request, principal: Uploader) -> Response:
 @router.get("/upload/{sha256}", response_class=HTMLResponse, include_in_schema=False)
 def upload_status_page(request: Request, principal: SignedIn, sha256: Sha) -> Response:
     ctx = ctx_of(request)
-    state = photo_state(ctx.engine, sha256)
+    state = shown_to(ctx, photo_state(ctx.engine, sha256), principal)
     return page(request, "upload_status.html", principal, state=state, **_answer(ctx, state))
 
 
@@ -130,11 +137,37 @@ async def api_upload(
 
 
 @router.get("/api/photos/{sha256}", response_model=PhotoAnswer, responses=errors(401, 404, 422))
-def api_photo(request: Request, _: SignedIn, sha256: Sha) -> PhotoAnswer:
+def api_photo(request: Request, principal: SignedIn, sha256: Sha) -> PhotoAnswer:
     """A stored photo's state: queued, read (with the reading, CONTRACTS section 6, and
-    the same in plain words) or rejected (the reason says how to retake it)."""
+    the same in plain words) or rejected (the reason says how to retake it). A field
+    waiting for blind entry is withheld (`"withheld": true`, no value) from everyone but
+    the uploader who sent the photo."""
     ctx = ctx_of(request)
-    return PhotoAnswer(**_answer(ctx, photo_state(ctx.engine, sha256)))
+    return PhotoAnswer(**_answer(ctx, shown_to(ctx, photo_state(ctx.engine, sha256), principal)))
+
+
+def shown_to(ctx: WebContext, state: PhotoState, principal: Principal) -> PhotoState:
+    """The photo's state as `principal` may see it: the uploader who sent it keeps their
+    read-back; anyone else sees no machine guess for fields waiting for blind entry."""
+    if state.reading is None:
+        return state
+    if principal.role == "uploader" and uploaded_by(ctx.engine, state.sha256, principal.username):
+        return state
+    hidden = withheld_fields(ctx.engine, ctx.election.id, state.reading.precinct)
+    if not hidden & set(state.reading.fields):
+        return state
+    fields = {k: WITHHELD if k in hidden else f for k, f in state.reading.fields.items()}
+    return replace(state, reading=state.reading.model_copy(update={"fields": fields}))
+
+
+def _contract(reading: SheetReading) -> dict[str, Any]:
+    shown = reading.contract_json()
+    fields = shown.get("fields")
+    if isinstance(fields, dict):
+        for key, f in reading.fields.items():
+            if f is WITHHELD:
+                fields[key] = fields[key] | {"withheld": True}
+    return shown
 
 
 def _answer(ctx: WebContext, state: PhotoState) -> dict[str, Any]:
@@ -143,7 +176,7 @@ def _answer(ctx: WebContext, state: PhotoState) -> dict[str, Any]:
         "sha256": state.sha256,
         "status": state.status,
         "precinct": state.precinct,
-        "reading": None if reading is None else reading.contract_json(),
+        "reading": None if reading is None else _contract(reading),
         "read_back": None if reading is None else read_back(reading, ctx.election).as_json(),
     }
 
