@@ -252,6 +252,28 @@ def test_a_certifier_signs_only_its_own_scopes(site: SiteData) -> None:
     assert json.loads(cli.stdout)["certifier"] == "Pat"
 
 
+def test_canvass_reopen_prints_what_the_late_photo_changes(site: SiteData) -> None:
+    settings = site.settings
+    out = settings.data_dir / "signed"
+    signed = canvass(
+        settings, "certify", "--county", COUNTY, "--certifier", "pat", "--role", "chair",
+        "--out", str(out),
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest) >= {"results_csv_sha256", "results_rows_sha256", "photos", "reports"}
+    forge_late_photo(settings)
+    _, leader, signed_value, forged_value = forged_tally()
+    reopened = canvass(
+        settings, "reopen", "--county", COUNTY, "--admin", "admin", "--reason", "late photo"
+    )
+    assert reopened.returncode == 0, reopened.stderr
+    assert "change(s) against the numbers signed" in reopened.stderr
+    assert f"{TARGET} first.{leader}: {signed_value} -> {forged_value}" in reopened.stdout
+    live = json.loads(canvass(settings, "results", "--county", COUNTY, "--json").stdout)
+    assert next(r for r in live if r["precinct"] == TARGET)["first"][leader] == forged_value
+
+
 def _page_for(settings: Settings, username: str, path: str) -> str:
     with client_for(settings) as client:
         sign_in(client, username)
