@@ -47,6 +47,8 @@ def test_every_error_answer_is_documented_as_error_answer(document: dict[str, An
             assert "401" in operation["responses"], f"{method} {path} does not list 401"
         if operation.get("parameters") or operation.get("requestBody"):
             assert "422" in operation["responses"], f"{method} {path} does not list 422"
+        guard = {"429", "413", "408"} if operation.get("requestBody") else {"429"}
+        assert guard <= set(operation["responses"]), f"{method} {path}: the abuse guard's"
 
 
 def test_ids_are_bounded_and_actions_listed(document: dict[str, Any]) -> None:
