@@ -38,7 +38,8 @@ PAIR_FREE = 3
 PAIR_BASE_SECONDS = 5
 ADDRESS_FREE = 20
 ADDRESS_BASE_SECONDS = 30
-MAX_WAIT = int(WINDOW.total_seconds())
+WINDOW_MINUTES = int(WINDOW.total_seconds()) // 60
+MAX_WAIT = 15 * 60  # seconds; never longer, however many guesses
 MAX_ADDRESS = 64  # the column's width; an IPv6 address is at most 45
 
 
@@ -63,7 +64,7 @@ def delay(failures: Failures, free: int, base_seconds: int, now: datetime) -> in
     """Seconds still to wait after `failures` (0: go ahead)."""
     if failures.count < free or failures.latest is None:
         return 0
-    wait = min(base_seconds * 2 ** (failures.count - free), MAX_WAIT)
+    wait = min(base_seconds * 2 ** min(failures.count - free, 16), MAX_WAIT)
     waited = (now - failures.latest).total_seconds()
     return max(0, int(wait - waited + 0.999))
 
@@ -98,9 +99,9 @@ def check_sign_in(engine: Engine, address: str, username: str, now: datetime) ->
     wait = delay(spread, ADDRESS_FREE, ADDRESS_BASE_SECONDS, now)
     if wait:
         raise TooManyAttempts(
-            f"too many failed sign-ins from your address ({spread.count} in "
-            f"{MAX_WAIT // 60} minutes): wait {wait} seconds and try again, or ask an "
-            "administrator (`canvass users unlock NAME` clears a name's failures)",
+            f"too many failed sign-ins from your address ({spread.count} in {WINDOW_MINUTES} "
+            f"minutes): wait {wait} seconds and try again, or ask an administrator "
+            "(`canvass users unlock NAME` clears a name's failures)",
             wait,
         )
 
