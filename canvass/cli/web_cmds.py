@@ -119,8 +119,7 @@ def reset_user_password(
     password_stdin: PasswordStdin = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Give an account a new password (asked twice unless --password-stdin); every
-    session and API token of the account stops working."""
+    """A new password (asked twice unless --password-stdin); its sessions and tokens end."""
     password = _read_password(password_stdin)
     account = reset_password(open_database(settings_of(ctx)), name, password, utcnow())
     _done(account, as_json, f"new password set for {name}; its sessions and tokens are ended")
