@@ -13,9 +13,9 @@ from canvass.late_evidence import late_items
 from canvass.model import Election
 from canvass.store.decide import decided_values
 from canvass.store.intake import reports_by_precinct
-from canvass.store.readings import readings_in_force
+from canvass.store.readings import paper_of, readings_in_force
 from canvass.store.review import NewItem, queue, sync_items
-from reconcile.compare import DEFAULT_CLEAR_THRESHOLD, Discrepancy, Paper, reconcile_precinct
+from reconcile.compare import DEFAULT_CLEAR_THRESHOLD, Discrepancy, reconcile_precinct
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -81,7 +81,7 @@ def _reconcile(
     fields_cleared = 0
     for done, precinct in enumerate(touched, start=1):
         stored = papers.get(precinct)
-        paper = Paper(stored.photo_id, stored.reading, stored.declared_precinct) if stored else None
+        paper = paper_of(stored) if stored else None
         result = reconcile_precinct(
             election,
             precinct,

@@ -11,9 +11,9 @@ two people agree on it. So:
   decides when they differ); nobody can "confirm" a report on it;
 - "the report is right" stores a value a report gave, taken from the report on the
   server; a value sent with it that no report gave is refused;
-- "the paper says N" settles at once when the paper clearly shows N or a report gave N
-  (a second person, at the precinct, already said it); any other N waits for a second
-  reviewer to key the same N;
+- "the paper says N" settles at once when the paper clearly shows N (on one of its photos,
+  when they disagree) or a report gave N (a second person, at the precinct, already said
+  it); any other N waits for a second reviewer to key the same N;
 - findings of the sheet's own math are acknowledged, never fixed.
 """
 
@@ -36,6 +36,7 @@ ItemKind = Literal[
     "precinct_conflict",
     "math_finding",
     "late_evidence",
+    "photos_disagree",
 ]
 ITEM_KINDS: tuple[ItemKind, ...] = get_args(ItemKind)
 Outcome = Literal["settles", "entry", "closes", "waits"]
@@ -70,6 +71,7 @@ POLICY: Mapping[str, KindRule] = {
     "math_finding": KindRule(("acknowledge", "escalate")),
     "missing_report": KindRule(("acknowledge", "escalate")),
     "late_evidence": KindRule(("acknowledge", "escalate")),
+    "photos_disagree": KindRule(("paper_says", "request_photo", "escalate"), field_value=True),
 }
 BLIND_KINDS: tuple[str, ...] = tuple(k for k, r in POLICY.items() if r.blind)
 
@@ -77,13 +79,15 @@ BLIND_KINDS: tuple[str, ...] = tuple(k for k, r in POLICY.items() if r.blind)
 @dataclass(frozen=True)
 class ItemFacts:
     """What the policy needs to know of an item: its kind, each source's reported value
-    (for a field item), the value the paper clearly shows (None when it does not), and
-    the largest number the field's boxes can hold."""
+    (for a field item), the value the paper clearly shows (None when it does not), the
+    largest number the field's boxes can hold, and, when photos of the sheet disagree,
+    the number each photo clearly shows."""
 
     kind: str
     reported: Mapping[str, int]
     paper_clear: int | None = None
     max_value: int | None = None
+    photo_values: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,7 @@ def _paper_says(facts: ItemFacts, value: int | None) -> Plan:
         raise InputError("say what the paper shows (--value N, a count of 0 or more)")
     if is_blind(facts.kind):
         return Plan("paper_says", "entry", value)
-    if value == facts.paper_clear or value in facts.reported.values():
+    if value == facts.paper_clear or value in (*facts.reported.values(), *facts.photo_values):
         return Plan("paper_says", "settles", value)
     return Plan("paper_says", "entry", value)  # neither paper nor report: a second person
 

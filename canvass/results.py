@@ -29,11 +29,11 @@ from canvass.model import Election, Tally
 from canvass.store.certify import documented_exceptions
 from canvass.store.decide import decided_values
 from canvass.store.intake import reports_by_precinct
-from canvass.store.readings import readings_in_force
+from canvass.store.readings import paper_of, readings_in_force
 from canvass.store.review import queue
 from canvass.store.signed import signed_records
 from reconcile.caucus_math import compute_for_election
-from reconcile.compare import Paper, field_keys, reconcile_precinct
+from reconcile.compare import field_keys, reconcile_precinct
 from reconcile.rules import rule_set
 
 SOURCE_PRIORITY = ("published", "app", "hotline")
@@ -137,7 +137,7 @@ def compute_results(
             continue
         stored = papers.get(p.id)
         if stored is not None:
-            paper = Paper(stored.photo_id, stored.reading, stored.declared_precinct)
+            paper = paper_of(stored)
             result = reconcile_precinct(
                 election, p.id, paper, reports.get(p.id, {}), decided.get(p.id)
             )

@@ -27,9 +27,11 @@ from typing import Any, Literal
 from canvass.model import Election, FieldReading, SheetReading, Tally
 from ocr.verify import Support, value_probability
 from reconcile.caucus_math import MathResult, compute_for_election, precinct_info
+from reconcile.effect import effect_of
 from reconcile.joint import DEFAULT_ODDS, SheetOdds, SheetSupport, facts_for, support_sheet
 from reconcile.keyed import CODE as KEYED_CODE
 from reconcile.keyed import keyed_findings
+from reconcile.photos import disputed_fields
 
 Kind = Literal[
     "mismatch",
@@ -39,6 +41,7 @@ Kind = Literal[
     "missing_report",
     "precinct_conflict",
     "math_finding",
+    "photos_disagree",
 ]
 MEASURES = ("first", "final", "county_delegates")
 DEFAULT_CLEAR_THRESHOLD = 0.999
@@ -48,11 +51,13 @@ VOLATILE = ("support", "image_support", "paper_clear")
 
 @dataclass(frozen=True)
 class Paper:
-    """The reading in force for a precinct, and who said which precinct it was."""
+    """The reading in force for a precinct, and who said which precinct it was; `earlier`:
+    the precinct's earlier photos' readings (photo id, reading), oldest first."""
 
     photo_id: int
     reading: SheetReading
     declared_precinct: str | None = None
+    earlier: tuple[tuple[int, SheetReading], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ class _Work:
     sheet: SheetSupport | None = None
     cleared: list[str] = field(default_factory=list)
     found: list[Discrepancy] = field(default_factory=list)
+    disputed: set[str] = field(default_factory=set)
 
 
 def field_keys(election: Election) -> list[str]:
@@ -135,6 +141,8 @@ def reconcile_precinct(
     if paper is not None and reports:
         for key in field_keys(election):
             _compare_field(work, key, _reported(work, key))
+    if paper is not None and paper.earlier:
+        _dispute(work, paper)
     tally = paper_tally(work) if paper is not None else None
     math = compute_for_election(tally, election) if tally is not None else None
     if math is not None and _complete(work):
@@ -146,6 +154,33 @@ def reconcile_precinct(
     found = [_with_effect(work, d, tally) for d in work.found]
     unsettled = _unsettled(work) if paper is not None else ()
     return PrecinctResult(precinct, tuple(work.cleared), tuple(found), tally, math, unsettled)
+
+
+def _dispute(work: _Work, paper: Paper) -> None:
+    """Fields an earlier photo clearly shows otherwise (`reconcile.photos`): nothing of
+    theirs is cleared, their items give way to one `photos_disagree` item each."""
+    keys = [k for k in field_keys(work.election) if k in paper.reading.fields]
+    disputes = disputed_fields(keys, paper.earlier, lambda k: _settled(work, k), work.decided)
+    for key, others in disputes.items():
+        photos = {str(pid): v for pid, v in others.items()}
+        photos[str(paper.photo_id)] = _settled(work, key) or 0
+        work.cleared = [k for k in work.cleared if k != key]
+        work.found = [d for d in work.found if d.fields != (key,)]
+        listed = ", ".join(f"photo {pid} reads {v}" for pid, v in photos.items())
+        details = {"photos": photos, "reported": _reported(work, key), "paper_clear": None}
+        message = f"{key}: the photos of this sheet disagree ({listed})"
+        work.found.append(Discrepancy(work.precinct, "photos_disagree", (key,), message, details))
+        work.disputed.add(key)
+
+
+def _settled(work: _Work, key: str) -> int | None:
+    """The number the photo in force settles on for `key` (read clearly, or a cleared
+    report), before any dispute; None when it settles nothing."""
+    value = _reading_value(work, key)
+    if value is not None:
+        return value
+    reported = set(_reported(work, key).values())
+    return reported.pop() if len(reported) == 1 and key in work.cleared else None
 
 
 def _keyed(work: _Work) -> list[Discrepancy]:
@@ -235,6 +270,8 @@ def _compare_field(work: _Work, key: str, reported: dict[str, int]) -> None:
         work.cleared.append(key)
         return
     says = _clearly_says(reading, verdict, work.threshold)
+    if says is not None and key in work.decided:  # people settled what the paper says
+        says = work.decided[key]
     details["paper_clear"] = says
     if says is not None and says != value:
         message = f"{key}: paper says {says}, reported {_list(reported)}"
@@ -348,6 +385,8 @@ def _best_value(work: _Work, key: str) -> int:
 
 def _reading_value(work: _Work, key: str) -> int | None:
     assert work.paper is not None
+    if key in work.disputed:
+        return None
     reading = work.paper.reading.fields.get(key)
     if reading is None or reading.status in ("unreadable", "uncertain"):
         return None
@@ -356,51 +395,5 @@ def _reading_value(work: _Work, key: str) -> int | None:
 
 def _with_effect(work: _Work, d: Discrepancy, tally: Tally | None) -> Discrepancy:
     """How many county delegates and how much SDE the discrepancy could move."""
-    delegates, sde = _effect(work, d, tally)
+    delegates, sde = effect_of(work.election, work.precinct, d.kind, d.fields, d.details, tally)
     return Discrepancy(d.precinct, d.kind, d.fields, d.message, d.details, delegates, sde)
-
-
-def _effect(work: _Work, d: Discrepancy, tally: Tally | None) -> tuple[int, Decimal]:
-    info = precinct_info(work.election, work.precinct)
-    per_delegate = Decimal(0)
-    if info and info.sde_weight is not None and info.delegates_to_elect:
-        per_delegate = info.sde_weight / info.delegates_to_elect
-    whole = (info.delegates_to_elect or 0) if info else 0
-    if d.kind in ("missing_paper", "missing_report", "precinct_conflict") or tally is None:
-        return whole, per_delegate * whole
-    base = compute_for_election(tally, work.election)
-    if d.kind == "math_finding":
-        moved = _delegate_moves(base.allocation.delegates, tally.county_delegates or {})
-        return moved, per_delegate * moved
-    worst = (0, Decimal(0))
-    for value in d.details.get("reported", {}).values():
-        moved = _moved_by(work, d.fields[0], value, d.details.get("paper"), tally, base)
-        worst = max(worst, (moved, per_delegate * moved))
-    return worst
-
-
-def _moved_by(
-    work: _Work, key: str, value: int, paper: int | None, tally: Tally, base: MathResult
-) -> int:
-    """Delegates that would change hands if the report's `value` were right for `key`."""
-    if key.startswith("county_delegates."):
-        return abs((paper or 0) - value)
-    other = compute_for_election(_tally_with(tally, key, value), work.election)
-    return _delegate_moves(base.allocation.delegates, other.allocation.delegates)
-
-
-def _delegate_moves(a: Mapping[str, int], b: Mapping[str, int]) -> int:
-    """Delegates that change hands between two allocations."""
-    names = set(a) | set(b)
-    gained = sum(max(0, b.get(c, 0) - a.get(c, 0)) for c in names)
-    lost = sum(max(0, a.get(c, 0) - b.get(c, 0)) for c in names)
-    return max(gained, lost)
-
-
-def _tally_with(tally: Tally, key: str, value: int) -> Tally:
-    measure, _, candidate = key.partition(".")
-    if not candidate:
-        return tally.model_copy(update={key: value})
-    current = dict(getattr(tally, measure) or {})
-    current[candidate] = value
-    return tally.model_copy(update={measure: current})

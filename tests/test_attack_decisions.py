@@ -249,3 +249,51 @@ def test_the_machines_guess_for_a_blind_field_is_withheld_from_reviewers(
         page = client.get(f"/upload/{stored.sha256}").text
         assert f"{field.split('.')[1]} 9" not in page
     assert true_value != 9
+
+
+def test_a_forged_retake_does_not_silently_replace_the_sheet(site: SiteData) -> None:
+    """ADAMS-AD1's sheet says final.Sanders 7, the app reported 17. An uploader sends a
+    'retake' that says 17: the photos disagree, so nothing clears and the number stays
+    provisional until a reviewer says which photo the paper is."""
+    settings = site.settings
+    intake = make_intake(settings)
+    engine = intake.engine
+    mismatch = item_of(settings, "mismatch")
+    precinct = review_item(engine, mismatch).precinct_id
+    tally = CERTIFIED[precinct].tally
+    true_value = tally.final["Sanders"]
+    forged = tally.model_copy(update={"final": tally.final | {"Sanders": true_value + 10}})
+    stored = intake_photo(intake, jpeg(seed=777), "retake.jpg", Custody("chair", "t", precinct))
+    assert stored.photo_id is not None
+    record_reading(engine, stored.photo_id, IOWA.id, reading_of(forged), None, utcnow())
+    reconcile_election(engine, IOWA, utcnow())
+    items = [i for i in queue(engine, IOWA.id, "Adams") if i.precinct_id == precinct]
+    assert [(i.kind, i.fields) for i in items] == [("photos_disagree", [MISMATCH_FIELD])]
+    [disputed] = items
+    assert sorted(disputed.details["photos"].values()) == [true_value, true_value + 10]
+    with client_for(settings) as client:
+        rows = client.get("/api/results?county=Adams", headers=bearer(settings, "ann")).json()
+        [row] = [r for r in rows["precincts"] if r["precinct"] == precinct]
+        assert MISMATCH_FIELD in row["provisional"]
+        page = client.get(f"/api/items/{disputed.id}", headers=bearer(settings, "ann")).json()
+        assert {p["value"] for p in page["photos"]} == {true_value, true_value + 10}
+        settled = client.post(
+            f"/api/items/{disputed.id}/decision",
+            json={"action": "paper_says", "value": true_value, "reason": "the first photo"},
+            headers=bearer(settings, "ann"),
+        )
+        assert settled.json()["status"] == "resolved"  # a photo shows it: one reviewer suffices
+        rows = client.get("/api/results?county=Adams", headers=bearer(settings, "ann")).json()
+        [row] = [r for r in rows["precincts"] if r["precinct"] == precinct]
+        assert row["final"]["Sanders"] == true_value
+        # the report's 17 is still wrong against the settled paper: its mismatch is back
+        [again] = [i for i in queue(engine, IOWA.id, "Adams") if i.precinct_id == precinct]
+        assert again.kind == "mismatch" and f"paper says {true_value}" in again.details["message"]
+        client.post(
+            f"/api/items/{again.id}/decision",
+            json={"action": "paper_says", "value": true_value, "reason": "as settled"},
+            headers=bearer(settings, "ann"),
+        )
+        rows = client.get("/api/results?county=Adams", headers=bearer(settings, "ann")).json()
+        [row] = [r for r in rows["precincts"] if r["precinct"] == precinct]
+        assert row["final"]["Sanders"] == true_value and MISMATCH_FIELD not in row["provisional"]

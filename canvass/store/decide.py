@@ -42,7 +42,9 @@ def item_facts(kind: str, details: dict[str, object], max_value: int | None) -> 
     clear = details.get("paper_clear")
     if "paper_clear" not in details and details.get("paper_status") in ("ok", "blank"):
         clear = details.get("paper")
-    return ItemFacts(kind, reported, clear if isinstance(clear, int) else None, max_value)
+    photos = details.get("photos")
+    shown = tuple(int(v) for v in photos.values()) if isinstance(photos, dict) else ()
+    return ItemFacts(kind, reported, clear if isinstance(clear, int) else None, max_value, shown)
 
 
 def check_decision(

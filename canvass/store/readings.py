@@ -29,6 +29,7 @@ from canvass.model import SheetReading
 from canvass.store.audit import append
 from canvass.store.db import session_scope
 from canvass.store.tables import PhotoRow, ReadingRow, UploadRow
+from reconcile.compare import Paper
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,16 @@ ClaimResult = Literal["claimed", "done", "busy"]
 
 @dataclass(frozen=True)
 class StoredReading:
+    """The reading in force for a precinct; `earlier` holds the accepted readings of the
+    precinct's earlier photos (photo id, reading), oldest first, so reconciliation can see
+    when a later photo says something else than an earlier one."""
+
     photo_id: int
     declared_precinct: str | None
     reading: SheetReading
     read_at: datetime
     crops_dir: str | None
+    earlier: tuple[tuple[int, SheetReading], ...] = ()
 
 
 def queued_photos(engine: Engine, election_id: str) -> list[QueuedPhoto]:
@@ -202,14 +208,26 @@ def readings_in_force(
     with Session(engine) as session:
         for row, declared in session.execute(query):
             if row.precinct_id:
+                before = in_force.get(row.precinct_id)
+                earlier = () if before is None else (*before.earlier, _pair(before))
                 in_force[row.precinct_id] = StoredReading(
                     row.photo_id,
                     declared,
                     SheetReading.model_validate_json(row.reading_json),
                     row.read_at,
                     row.crops_dir,
+                    earlier,
                 )
     return in_force
+
+
+def paper_of(stored: StoredReading) -> Paper:
+    """The reading in force as reconciliation takes it (the one adapter of the two)."""
+    return Paper(stored.photo_id, stored.reading, stored.declared_precinct, stored.earlier)
+
+
+def _pair(stored: StoredReading) -> tuple[int, SheetReading]:
+    return (stored.photo_id, stored.reading)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ KIND_TEXT = {
     "precinct_conflict": "The sheet and the uploader name different precincts",
     "math_finding": "The worksheet's own math has a finding",
     "late_evidence": "New evidence arrived after the county was certified",
+    "photos_disagree": "Photos of this sheet show different numbers: say which the paper is",
 }
 
 
@@ -73,6 +74,15 @@ class FieldView:
     value: int | None
     confidence: float | None
     status: str | None
+
+
+@dataclass(frozen=True)
+class PhotoRead:
+    """One photo's clear number for the field, when photos of the sheet disagree."""
+
+    photo_id: int
+    value: int
+    crop_url: str
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,7 @@ class ItemView:
     open: bool = field(default=True)
     marks: list[Mark] = field(default_factory=list)
     page: tuple[int, int] = (0, 0)
+    photos: list[PhotoRead] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return queue_json(self.item, datetime.now(UTC)) | {
@@ -121,6 +132,7 @@ class ItemView:
             "entries": self.entries,
             "you_entered": self.entered,
             "actions": [a.name for a in self.actions],
+            "photos": [p.__dict__ for p in self.photos],
         }
 
 
@@ -193,7 +205,16 @@ def item_view(ctx: WebContext, item_id: int, reviewer: str, now: datetime) -> It
         open=item.status in ("open", "waiting"),
         marks=field_marks(ctx.layout, item.fields),
         page=(ctx.layout.width, ctx.layout.height),
+        photos=_photos(item),
     )
+
+
+def _photos(item: QueueItem) -> list[PhotoRead]:
+    shown = item.details.get("photos")
+    if not isinstance(shown, dict) or len(item.fields) != 1:
+        return []
+    key = item.fields[0]
+    return [PhotoRead(int(p), int(v), f"/crops/{int(p)}/{key}.png") for p, v in shown.items()]
 
 
 def field_marks(layout: WorksheetLayout, keys: list[str]) -> list[Mark]:
