@@ -78,8 +78,8 @@ class Change:
 
     precinct: str
     field: str  # "attendees", "first.Biden", ..., "sde.Biden"
-    certified: float | int
-    live: float | int
+    certified: float | int | None  # None: not determined (shown "?", never 0)
+    live: float | int | None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -111,9 +111,16 @@ class WouldChange:
 
     def lines(self) -> list[str]:
         """In words, one line each: `ADAMS-1 first.Biden: 10 -> 25`."""
-        said = [f"{c.precinct} {c.field}: {c.certified} -> {c.live}" for c in self.changes]
+        said = [
+            f"{c.precinct} {c.field}: {_shown(c.certified)} -> {_shown(c.live)}"
+            for c in self.changes
+        ]
         said += [f"{p}: would join the results" for p in self.added]
         return said + [f"{p}: would leave the results" for p in self.removed]
+
+
+def _shown(value: float | int | None) -> str:
+    return "?" if value is None else str(value)
 
 
 def certified_folder(data_dir: Path, scope: str) -> Path:
@@ -264,10 +271,11 @@ def compare_rows(
     )
 
 
-def _numbers(row: ResultRow, candidates: Sequence[str]) -> dict[str, float | int]:
-    """Every number of a row, keyed as the review items key fields (SDE as `sde.NAME`)."""
+def _numbers(row: ResultRow, candidates: Sequence[str]) -> dict[str, float | int | None]:
+    """Every number of a row, keyed as the review items key fields (SDE as `sde.NAME`);
+    None for a number not determined (the tally's 0 there is no number)."""
     tally = row.tally
-    numbers: dict[str, float | int] = {
+    numbers: dict[str, float | int | None] = {
         "attendees": tally.attendees,
         "viability_threshold": tally.viability_threshold or 0,
     }
@@ -276,4 +284,4 @@ def _numbers(row: ResultRow, candidates: Sequence[str]) -> dict[str, float | int
         numbers[f"final.{c}"] = tally.final.get(c, 0)
         numbers[f"county_delegates.{c}"] = (tally.county_delegates or {}).get(c, 0)
         numbers[f"sde.{c}"] = float(row.sde.get(c, Decimal(0)))
-    return numbers
+    return {k: None if k in row.undetermined else v for k, v in numbers.items()}
