@@ -143,6 +143,8 @@ def reconcile_precinct(
             _compare_field(work, key, _reported(work, key))
     if paper is not None and paper.earlier:
         _dispute(work, paper)
+    if paper is not None:
+        _unreported(work)
     tally = paper_tally(work) if paper is not None else None
     math = compute_for_election(tally, election) if tally is not None else None
     if math is not None and _complete(work):
@@ -171,6 +173,20 @@ def _dispute(work: _Work, paper: Paper) -> None:
         message = f"{key}: the photos of this sheet disagree ({listed})"
         work.found.append(Discrepancy(work.precinct, "photos_disagree", (key,), message, details))
         work.disputed.add(key)
+
+
+def _unreported(work: _Work) -> None:
+    """A number the paper does not settle and no report gives (no report yet, or none for
+    this field) is keyed blind like any unreadable one: it must never reach the results,
+    nor a sign-off, as a silent 0."""
+    assert work.paper is not None
+    covered = {key for d in work.found for key in d.fields}
+    for key in _unsettled(work):
+        if key not in covered:
+            reading = work.paper.reading.fields.get(key)
+            message = f"{key}: the paper cannot be read with certainty and no report gives it"
+            details = _paper_details(reading, {})
+            work.found.append(Discrepancy(work.precinct, "unreadable", (key,), message, details))
 
 
 def _settled(work: _Work, key: str) -> int | None:

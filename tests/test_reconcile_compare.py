@@ -199,3 +199,18 @@ def test_an_items_key_does_not_move_with_its_support() -> None:
     [a] = [d for d in after.discrepancies if d.fields == ("first.Sanders",)]
     assert a.details["support"] != b.details["support"]
     assert a.key == b.key
+
+
+def test_a_number_no_report_gives_and_the_paper_does_not_settle_is_keyed_blind() -> None:
+    """Without any report, an unreadable count must not pass as a silent 0: it becomes an
+    `unreadable` item (keyed blind), beside the missing report; so the county cannot be
+    signed off with it undetermined."""
+    unreadable = FieldReading(value=None, confidence=0.3, status="unreadable")
+    paper = Paper(1, reading_of(TALLY, **{"first.Sanders": unreadable}), PRECINCT)
+    result = reconcile_precinct(IOWA, PRECINCT, paper, {})
+    kinds = {(d.kind, d.fields) for d in result.discrepancies}
+    assert kinds == {("missing_report", ()), ("unreadable", ("first.Sanders",))}
+    assert result.unsettled == ("first.Sanders",)
+    decided = reconcile_precinct(IOWA, PRECINCT, paper, {}, {"first.Sanders": 12})
+    assert {d.kind for d in decided.discrepancies} == {"missing_report"}
+    assert decided.unsettled == ()
