@@ -60,7 +60,9 @@ def corrected(document: dict[str, Any]) -> dict[str, Any]:
                     _error_shaped(int(status), answer)
             guarded = GUARD_REFUSALS if "requestBody" in operation else GUARD_REFUSALS[:1]
             for status in guarded:
-                responses.setdefault(str(status), _guard_refusal(status))
+                answer = responses.setdefault(str(status), _guard_refusal(status))
+                if GUARD_DESCRIPTIONS[status] not in answer["description"]:
+                    answer["description"] += f" Also: {GUARD_DESCRIPTIONS[status]}"
     for name in FASTAPI_ERROR_SCHEMAS:
         schemas.pop(name, None)
     return document
