@@ -51,6 +51,26 @@ def test_every_error_answer_is_documented_as_error_answer(document: dict[str, An
         assert guard <= set(operation["responses"]), f"{method} {path}: the abuse guard's"
 
 
+def test_every_role_gets_a_documented_answer(sqlite_settings: Settings) -> None:
+    """The fuzzer calls as an administrator; here each operation is called once as every
+    role, with a forged token and with none: whatever the answer (401, 403, 422 ...), the
+    document lists it."""
+    prepare_site(sqlite_settings, real_photo=False)
+    with client_for(sqlite_settings) as client:
+        document = client.get("/openapi.json").json()
+        callers = {"nobody": {}, "forged": {"Authorization": "Bearer forged"}}
+        callers |= {name: bearer(sqlite_settings, name) for name in ("chair", "ann", "pat")}
+        for method, path, operation in operations(document):
+            url = path.format(item_id=1, sha256="0" * 64, scope="Adams")
+            body = {} if "requestBody" in operation else None
+            for caller, headers in callers.items():
+                answer = client.request(method, url, headers=headers, json=body)
+                status = str(answer.status_code)
+                assert status in operation["responses"], (caller, method, path, status)
+                if answer.status_code >= 400:
+                    assert set(answer.json()) == {"error"}, (caller, method, path)
+
+
 def test_ids_are_bounded_and_actions_listed(document: dict[str, Any]) -> None:
     for method, path, operation in operations(document):
         for parameter in operation.get("parameters", []):
