@@ -94,6 +94,8 @@ def test_a_405_allows_every_method_of_the_address(sqlite_settings: Settings) -> 
                 ("/api/certify/STATE/reopen", "POST"),
                 ("/api/items/1/claim", "POST"),
                 ("/certify/STATE", "GET, POST"),
+                ("/static/style.css", "GET, HEAD"),
+                ("/openapi.json", "GET, HEAD"),
             ]:
                 answer = client.request(method, path, headers=admin)
                 assert answer.status_code == 405, (method, path)

@@ -15,7 +15,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from canvass.errors import CanvassError
 from canvass.web.auth import SignInRequired
@@ -76,7 +77,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
         response.headers[name] = value
     if exc.status_code == 405:
         allowed = allowed_methods(request.app.router.routes, request.url.path)
-        response.headers["Allow"] = ", ".join(sorted(allowed))
+        if allowed:
+            response.headers["Allow"] = ", ".join(sorted(allowed))
     return response
 
 
@@ -93,6 +95,8 @@ def allowed_methods(routes: Iterable[BaseRoute], path: str) -> set[str]:
                 methods |= allowed_methods(router.routes, path[len(prefix) :])
         elif isinstance(route, Route) and route.methods and route.path_regex.match(path):
             methods |= route.methods
+        elif isinstance(route, Mount) and isinstance(route.app, StaticFiles):
+            methods |= {"GET", "HEAD"} if route.path_regex.match(path) else set()
     return methods
 
 
