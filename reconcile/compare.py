@@ -220,11 +220,15 @@ def _keyed(work: _Work) -> list[Discrepancy]:
 
 
 def _unsettled(work: _Work) -> tuple[str, ...]:
+    """Counts the results need and nobody has determined. The written viability threshold
+    is not one: the rule computes the threshold from the attendees, and the written one
+    only feeds its THRESHOLD_MISMATCH finding."""
     assert work.paper is not None
     return tuple(
         key
         for key in field_keys(work.election)
-        if key in work.paper.reading.fields
+        if key != "viability_threshold"
+        and key in work.paper.reading.fields
         and key not in work.decided
         and key not in work.cleared
         and _reading_value(work, key) is None

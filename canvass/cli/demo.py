@@ -12,6 +12,8 @@ from rich.table import Table
 from canvass.cli.common import progress_bar, settings_of
 from canvass.cli.web_cmds import serve_demo
 from canvass.demo import DEFAULT_COUNTIES, DemoResult, run_demo
+from canvass.reviewing import queue_json
+from canvass.store.types import utcnow
 
 
 def demo(
@@ -66,13 +68,15 @@ def _print(console: Console, r: DemoResult) -> None:
     for error in r.missed:
         console.print(f"  MISSED: {error.precinct} {error.kind}: {error.description}")
     top = Table("id", "precinct", "kind", "SDE", "what", title="Top of the queue (by effect)")
+    now = utcnow()
     for item in r.queue[:8]:
+        shown = queue_json(item, now)  # blind items do not show the reports
         top.add_row(
             str(item.id),
             item.precinct_id,
             item.kind,
             f"{item.effect_sde:.3f}",
-            str(item.details.get("message", ""))[:70],
+            str(shown["details"].get("message", ""))[:70],
         )
     console.print(top)
     console.print("next: `canvass queue`, `canvass resolve ID ...`, `canvass certify ...`")
