@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from canvass.errors import ForbiddenError, NotFoundError, RefusedError
+from canvass.errors import ConflictError, ForbiddenError, NotFoundError, RefusedError
 from canvass.model import Election
 from canvass.report import ReportContent, render_html, render_pdf, resolved_items
 from canvass.results import (
@@ -43,6 +43,7 @@ from canvass.store.certify import (
     STATE,
     SignOff,
     blockers,
+    certified_now,
     documented_exceptions,
     evidence_manifest,
     reopen,
@@ -241,8 +242,22 @@ def reopen_scope(
     engine: Engine, election: Election, scope: str, admin: str, reason: str, now: datetime
 ) -> WouldChange:
     """Unfreeze `scope` (an administrator's act, with a reason, logged), and say what the
-    live numbers that now apply change against the ones signed."""
-    changes = would_change(engine, election, check_scope(election, scope)) or WouldChange()
+    live numbers that now apply change against the ones signed. `admin` must be an active
+    administrator's account; a county is not reopened under a certified state (the state's
+    sign-off covers its numbers: reopen the state first)."""
+    account = get_account(engine, admin.strip())
+    if account is None or account.role != "admin":
+        raise ForbiddenError(
+            f"{admin!r} is not an active administrator's account: only an administrator "
+            "reopens what is certified"
+        )
+    check_scope(election, scope)
+    if scope != STATE and STATE in certified_now(engine, election.id):
+        raise ConflictError(
+            f"the state is certified with {scope}'s numbers: reopen the state first "
+            "(`canvass reopen --state`), then the county"
+        )
+    changes = would_change(engine, election, scope) or WouldChange()
     reopen(engine, election, scope, admin, reason, now)
     return changes
 

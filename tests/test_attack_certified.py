@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
+from sqlmodel import Session
 
 from canvass.certification import compare_rows
 from canvass.errors import ConflictError
@@ -335,3 +336,34 @@ def test_result_rows_round_trip_and_compare() -> None:
     dropped = compare_rows([row], [unknown], IOWA.candidates)
     assert [(c.field, c.live) for c in dropped.changes] == [("first.Biden", None)]
     assert dropped.lines() == [f"{TARGET} first.Biden: {tally.first['Biden']} -> ?"]
+
+
+def test_only_an_administrator_reopens_and_never_a_county_under_a_certified_state(
+    site: SiteData,
+) -> None:
+    settings = site.settings
+    signed = canvass(settings, "certify", "--county", COUNTY, "--certifier", "pat", "--role", "c")
+    assert signed.returncode == 0, signed.stderr
+    for name in ("pat", "mallory"):  # a certifier, and a name no account has
+        refused = canvass(settings, "reopen", "--county", COUNTY, "--admin", name, "--reason", "r")
+        assert refused.returncode == 8 and "administrator" in refused.stderr
+    engine = make_intake(settings).engine
+    with Session(engine) as session:  # the state signed on the counties' numbers
+        session.add(
+            CertificationRow(
+                election_id=IOWA.id, scope="STATE", certifier="sam", role="state chair",
+                manifest_sha256="0" * 64, audit_head="0" * 64, certified_at=utcnow(),
+            )
+        )  # fmt: skip
+        session.commit()
+    under = canvass(settings, "reopen", "--county", COUNTY, "--admin", "admin", "--reason", "r")
+    assert under.returncode == 6 and "reopen the state first" in under.stderr
+    with client_for(settings) as client:
+        answer = client.post(
+            f"/api/certify/{COUNTY}/reopen", json={"reason": "r"}, headers=bearer(settings, "admin")
+        )
+        assert answer.status_code == 409 and "reopen the state first" in answer.json()["error"]
+    status = json.loads(canvass(settings, "status", "--json").stdout)
+    [county] = [c for c in status["counties"] if c["county"] == COUNTY]
+    assert county["certified"]
+    engine.dispose()

@@ -190,6 +190,12 @@ def sign_off(
     return SignOff(scope, certifier.strip(), role.strip(), digest, head, now)
 
 
+def certified_now(engine: Engine, election_id: str) -> set[str]:
+    """The scopes (counties, STATE) certified and not reopened."""
+    with Session(engine) as session:
+        return frozen_counties(session, election_id)
+
+
 def reopen(
     engine: Engine, election: Election, scope: str, admin: str, reason: str, now: datetime
 ) -> None:
