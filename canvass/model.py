@@ -94,7 +94,7 @@ def _require_unique(what: str, values: list[str] | tuple[str, ...]) -> None:
 
 
 class Tally(Frozen):
-    """The shared record of one precinct's numbers (CONTRACTS.md section 2).
+    """The shared record of one precinct's numbers (docs/contracts.md section 2).
 
     Candidates left out of a map count as 0. `county_delegates` None means "compute it".
     """
@@ -121,7 +121,7 @@ SheetStatus = Literal["read", "rejected"]
 
 
 class FieldReading(Frozen):
-    """The machine reading of one field (CONTRACTS.md section 6).
+    """The machine reading of one field (docs/contracts.md section 6).
 
     `boxes` keeps, per digit box left to right, the probabilities of
     (blank, 0, 1, ..., 9), so a reported value can be verified later against every

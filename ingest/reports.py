@@ -1,7 +1,7 @@
 """Electronic reports (app, hotline, published results) in: validated whole, then stored.
 
 Two formats: CSV with columns `precinct,field,value` (and optionally `received_at`), one
-number a row, field keys as in CONTRACTS.md section 1; or JSON Lines, one Tally a line
+number a row, field keys as in docs/contracts.md section 1; or JSON Lines, one Tally a line
 (optionally with an `sde` map and `received_at`). Every problem in a file is collected with
 its line number; a file with any problem stores nothing.
 """

@@ -10,7 +10,7 @@ Each box's probabilities sum to at most 1; what is missing is the probability th
 holds no clean digit at all, and it counts against every value.
 
 The reconciler clears a reported value automatically only when its support is above a
-threshold chosen on calibration photos (see ocr/README or the benchmark), so a wrong
+threshold chosen on calibration photos (see the README's "Reading photos" benchmark), so a wrong
 report needs the image to look *strongly* like the wrong number to slip through.
 """
 

@@ -45,7 +45,7 @@ class PrecinctInfo:
 
 @dataclass(frozen=True)
 class MathResult:
-    """CONTRACTS.md section 4, plus `delegates_to_elect`, `uncertain_rule` and `notes`."""
+    """docs/contracts.md section 4, plus `delegates_to_elect`, `uncertain_rule` and `notes`."""
 
     precinct: str
     delegates_to_elect: int

@@ -4,7 +4,7 @@ Each `Finding` names the candidate it concerns (None for the whole sheet) and sa
 words a reviewer at headquarters understands, what the sheet has and what the rule gives.
 The sheet is the legal record: findings point at problems, they never change a number.
 
-Codes are CONTRACTS.md section 4. Where a group's problem has a specific code
+Codes are docs/contracts.md section 4. Where a group's problem has a specific code
 (NONVIABLE_GROUP_AWARDED, VIABLE_GROUP_UNAWARDED) it is not reported a second time as
 ALLOCATION_MISMATCH, and a group whose count an unresolved coin toss decides is flagged
 only if the sheet gives it a count no outcome of the toss could.

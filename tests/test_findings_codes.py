@@ -1,4 +1,4 @@
-"""Every finding code of CONTRACTS.md section 4 on a hand-made sheet, with the candidate it
+"""Every finding code of docs/contracts.md section 4 on a hand-made sheet, with the candidate it
 concerns and a message a reviewer understands; and what is *not* flagged."""
 
 from __future__ import annotations

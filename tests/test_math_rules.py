@@ -1,4 +1,4 @@
-"""The iowa-dem-2020 rule set, worked by hand from DOMAIN.md: thresholds per band, the
+"""The iowa-dem-2020 rule set, worked by hand from docs/caucus-rules.md: thresholds per band, the
 satellite table, rounding, and the registry of named rule sets."""
 
 from __future__ import annotations

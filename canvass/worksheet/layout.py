@@ -87,7 +87,7 @@ class Marker:
 
 @dataclass(frozen=True)
 class Field:
-    """One number on the sheet: its key (CONTRACTS section 1) and its digit boxes, left to
+    """One number on the sheet: its key (docs/contracts.md section 1) and its digit boxes, left to
     right. A number is written right-aligned, one digit a box."""
 
     key: str
@@ -151,7 +151,7 @@ class WorksheetLayout:
         raise KeyError(key)
 
     def to_contract(self) -> dict[str, Any]:
-        """CONTRACTS section 5, extended with optional keys `qr`, `checkboxes` and
+        """docs/contracts.md section 5, extended with optional keys `qr`, `checkboxes` and
         `satellite_fields` (the README says so)."""
         return {
             "form": self.form,

@@ -138,7 +138,7 @@ async def api_upload(
 
 @router.get("/api/photos/{sha256}", response_model=PhotoAnswer, responses=errors(401, 404, 422))
 def api_photo(request: Request, principal: SignedIn, sha256: Sha) -> PhotoAnswer:
-    """A stored photo's state: queued, read (with the reading, CONTRACTS section 6, and
+    """A stored photo's state: queued, read (with the reading, docs/contracts.md section 6, and
     the same in plain words) or rejected (the reason says how to retake it). A field
     waiting for blind entry is withheld (`"withheld": true`, no value) from everyone but
     the uploader who sent the photo."""
