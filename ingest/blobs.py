@@ -11,6 +11,9 @@ picks the implementation from the settings, so no caller names one:
 - `S3BlobStore` (when `CANVASS_BLOB_URL=s3://bucket/prefix`): any S3-compatible server;
   in `s3_store.py`.
 
+The interface, `BlobInfo` and the keying of originals are in `blob_types.py` (shared by both
+implementations); they are importable from here too.
+
 An original is never rewritten while its bytes are right; one whose bytes no longer match
 its digest (a damaged disk) is replaced by the next upload of the same photo.
 """
@@ -21,57 +24,24 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Protocol
 
 from canvass.errors import InputError, StorageError
 from canvass.settings import Settings
+from ingest.blob_types import Area, BlobInfo, BlobStore, content_key, sha256_of
 
-Area = Literal["photos", "crops"]
-
-
-@dataclass(frozen=True)
-class BlobInfo:
-    """One stored object, as `list` sees it (the doctor needs the age of orphans)."""
-
-    key: str
-    size: int
-    modified: datetime
-
-
-class BlobStore(Protocol):
-    """The object store. Implementations must pickle (reader processes are spawned)."""
-
-    def put(self, sha256: str, extension: str, data: bytes) -> str:
-        """Store `data` under its digest (idempotent); return the key to fetch it by."""
-        ...
-
-    def write(self, key: str, data: bytes) -> None:
-        """Store `data` at `key`, replacing what was there (crops)."""
-        ...
-
-    def get(self, key: str) -> bytes:
-        """The bytes at `key`; StorageError when there are none or the store is unreachable."""
-        ...
-
-    def exists(self, key: str) -> bool: ...
-
-    def list(self, prefix: str = "") -> Iterator[BlobInfo]:
-        """Every stored object whose key starts with `prefix` (no temporary files)."""
-        ...
-
-    def delete(self, key: str) -> None: ...
-
-
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def content_key(sha256: str, extension: str) -> str:
-    """Where an original lives in any store: spread over two directory levels."""
-    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}.{extension}"
+# The shared part lives in blob_types.py; callers keep importing it from here.
+__all__ = [
+    "Area",
+    "BlobInfo",
+    "BlobStore",
+    "LocalBlobStore",
+    "as_blob_store",
+    "content_key",
+    "open_blob_store",
+    "sha256_of",
+]
 
 
 def open_blob_store(settings: Settings, area: Area = "photos") -> BlobStore:

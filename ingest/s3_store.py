@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from canvass.errors import StorageError
-from ingest.blobs import BlobInfo, content_key, sha256_of
+from ingest.blob_types import BlobInfo, content_key, sha256_of
 
 
 class S3BlobStore:
