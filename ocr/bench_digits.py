@@ -2,7 +2,7 @@
 
     .venv/bin/python -m ocr.bench_digits [--out bench-out/digits.json] [--tesseract 200]
 
-Renders every evaluate sample as box crops (`ocr.augment`, a seed of its own), plus
+Renders every evaluate sample as box crops (`training.augment`, a seed of its own), plus
 not-a-single-digit and blank boxes, reads them with the committed model at its committed
 threshold (chosen on the calibrate split: nothing here is tuned), and prints accuracy,
 accept rate, errors among accepted (with a 95% upper bound), negatives accepted, blank
@@ -27,11 +27,11 @@ from rich.table import Table
 
 from canvass.errors import CanvassError
 from canvass.settings import REPO_ROOT
-from ocr.augment import Rendered
-from ocr.digit_metrics import RenderPlan, measure, render_split
 from ocr.digits import DEFAULT_MODEL, load_engine
 from ocr.tesseract import read_digit
-from ocr.train_digits import DIGITS_PNG
+from training.augment import Rendered
+from training.digit_metrics import RenderPlan, measure, render_split
+from training.train_digits import DIGITS_PNG
 
 EVALUATE_PLAN = RenderPlan("evaluate", 7, 3, 2000, 500)
 BATCH = 100

@@ -2,7 +2,7 @@
 
 Why numpy: the product must not depend on a deep-learning framework, and a network this
 small (about 110k weights) runs fast enough as a few matrix products; training it with the
-same code (`ocr.train_convnet`) keeps the whole model reproducible from this repository.
+same code (`training.convnet_fit`) keeps the whole model reproducible from this repository.
 
 Architecture, for a 20x20 normalised digit frame plus the geometry features:
 conv 3x3x16 + ReLU + 2x2 max-pool -> conv 3x3x32 + ReLU + 2x2 max-pool -> (800 + geometry)

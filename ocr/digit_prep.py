@@ -1,6 +1,6 @@
 """From one digit-box crop to the digit model's feature vector (the preprocessing of ocr.digits).
 
-Why here: training (`ocr.train_digits`) and reading (`ocr.digits`) must run exactly the same
+Why here: training (`training.train_digits`) and reading (`ocr.digits`) must run exactly the same
 steps, so they share this module and nothing else prepares box crops for the digit model.
 
 Steps, each for a reason:
@@ -15,7 +15,7 @@ Steps, each for a reason:
    cheap contrast test that cannot miss ink: `plainly_blank`).
 6. Normalise the ink's bounding box into a 20x20 MNIST-like frame (aspect preserved, 15 px
    long side, centred on the centre of mass), and describe it with HOG.
-6b. For the third classifier (`ocr.fit_cnn`), the writing in grey in a 28x28 frame: the
+6b. For the third classifier (`training.fit_cnn`), the writing in grey in a 28x28 frame: the
    darkness under the ink mask, so a loop's inside stays light and a thin stroke thin
    (a binary mask shrunk to 20 px fills small loops: a 9 becomes a 7).
 7. Append a few geometry features (where the ink sits in the box, its aspect, whether it

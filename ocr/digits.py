@@ -11,9 +11,9 @@ anything not `accepted` must go to a person.
 The real engine (`ModelDigitEngine`, from `load_engine()`) combines three views of the
 preprocessed box (`ocr.digit_prep`), each with an 11th class "not a single digit": an RBF
 SVM on HOG features (`ocr.svm`) and a small numpy convnet (`ocr.convnet`), both on the
-binary 20x20 frame (`python -m ocr.train_digits`, weights `ocr/models/digits-v1.npz`), and
+binary 20x20 frame (`python -m training.train_digits`, weights `ocr/models/digits-v1.npz`), and
 a convolutional network on the grey 28x28 writing, trained offline with torch on MNIST,
-handwriting fonts and boxes of generated photos (`python -m ocr.train_cnn`), exported to
+handwriting fonts and boxes of generated photos (`python -m training.train_cnn`), exported to
 ONNX and run here with OpenCV's dnn module (`ocr/models/digits-cnn.onnx`). Their
 calibrated probabilities are multiplied, the network's raised to a weight below one, and
 renormalised, so a confident reading needs them to agree. Calibration (slope,
@@ -184,7 +184,7 @@ def weighted_product(
 def load_net(path: Path) -> cv2.dnn.Net:
     """The ONNX network at `path`, on OpenCV's own CPU backend."""
     if not path.is_file():
-        raise NotFoundError(f"{path}: digit network missing; run `python -m ocr.train_cnn`")
+        raise NotFoundError(f"{path}: digit network missing; run `python -m training.train_cnn`")
     net = cv2.dnn.readNetFromONNX(str(path))
     net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
     net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
@@ -195,7 +195,7 @@ def read_cnn(path: Path) -> CnnModel:
     """The network at `path` (.onnx) with its calibration (.json beside it)."""
     meta_path = path.with_suffix(".json")
     if not meta_path.is_file():
-        raise NotFoundError(f"{meta_path}: calibration missing; run `python -m ocr.train_cnn`")
+        raise NotFoundError(f"{meta_path}: calibration missing; run `python -m training.train_cnn`")
     calibration = json.loads(meta_path.read_text())["calibration"]
     return CnnModel(
         load_net(path),
@@ -229,7 +229,7 @@ class ModelDigitEngine:
     @property
     def threshold(self) -> float:
         """The confidence at and above which a digit is accepted (chosen for the combination
-        in use: with the network, by `ocr.train_cnn`)."""
+        in use: with the network, by `training.train_cnn`)."""
         if self.model.cnn is not None:
             return self.model.cnn.threshold
         return self.model.calibration.threshold
@@ -252,7 +252,7 @@ class ModelDigitEngine:
 @dataclass(frozen=True)
 class DigitModel:
     """The classifiers' weights, the calibration and the training metadata; `cnn` is the
-    third opinion (None while `ocr.train_cnn` calibrates it against the other two)."""
+    third opinion (None while `training.train_cnn` calibrates it against the other two)."""
 
     svm: SvmWeights
     net: ConvNet
@@ -295,7 +295,7 @@ def read_model(path: Path, cnn_path: Path | None = CNN_MODEL) -> DigitModel:
     NotFoundError if a file is missing."""
     meta_path = path.with_suffix(".json")
     if not path.is_file() or not meta_path.is_file():
-        raise NotFoundError(f"{path}: digit model missing; run `python -m ocr.train_digits`")
+        raise NotFoundError(f"{path}: digit model missing; run `python -m training.train_digits`")
     meta = json.loads(meta_path.read_text())
     with np.load(path, allow_pickle=False) as weights:
         svm = SvmWeights(

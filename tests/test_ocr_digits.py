@@ -15,7 +15,6 @@ from canvass.errors import InputError, NotFoundError, NotReadyError
 from canvass.handwriting import load_digits
 from canvass.settings import REPO_ROOT
 from ocr import tesseract
-from ocr.augment import BLANK, Rendered, render
 from ocr.digit_prep import prepare
 from ocr.digits import (
     DEFAULT_MODEL,
@@ -29,6 +28,7 @@ from ocr.digits import (
     read_model,
     weighted_product,
 )
+from training.augment import BLANK, Rendered, render
 
 DIGITS_PNG = REPO_ROOT / "fixtures" / "handwriting" / "digits.png"
 ACCURACY_FLOOR = 0.95  # bench: 0.964 on 3,000 evaluate crops; 0.983 on this sample

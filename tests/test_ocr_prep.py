@@ -9,7 +9,6 @@ from canvass.handwriting import load_digits
 from canvass.settings import REPO_ROOT
 from canvass.synth.generate import plan_jobs
 from canvass.synth.sources import certified_units
-from ocr.augment import render
 from ocr.digit_prep import (
     BLANK_AREA,
     BLANK_EXTENT,
@@ -23,7 +22,8 @@ from ocr.digit_prep import (
     prepare,
     to_work_size,
 )
-from ocr.page_crops import FIXTURES, iowa, photo_crops
+from training.augment import render
+from training.page_crops import FIXTURES, iowa, photo_crops
 
 
 def slow_blank(crop: np.ndarray) -> bool:  # type: ignore[type-arg]

@@ -1,14 +1,14 @@
 """The digit model's training and calibration sets: labelled box crops, preprocessed.
 
 Four sources, each for a reason:
-- box renderings of the MNIST samples of the split (`ocr.augment`), with not-a-single-digit
+- box renderings of the MNIST samples of the split (`training.augment`), with not-a-single-digit
   boxes (two digits, struck out, scribbled, cut by the edge) and blank boxes;
-- box renderings of the MNIST test set (`ocr.mnist_test`, training only): 10,000 digits by
+- box renderings of the MNIST test set (`training.mnist_test`, training only): 10,000 digits by
   writers none of digits.png's samples come from, so more hands and no benchmark writer;
-- box renderings of digits from Debian's handwriting fonts (`ocr.font_digits`, training
+- box renderings of digits from Debian's handwriting fonts (`training.font_digits`, training
   only): other hands than MNIST's few thousand writers;
 - boxes cut from generated worksheet photos written with the split's samples
-  (`ocr.page_crops`): exactly what the reader sees, struck-through corrections included.
+  (`training.page_crops`): exactly what the reader sees, struck-through corrections included.
 
 Every crop goes through `ocr.digit_prep.prepare`, as in the reader; crops that come out
 blank are left out (the reader never asks the network about them), and a blank box that
@@ -36,13 +36,13 @@ from numpy.typing import NDArray
 from canvass.errors import NotReadyError
 from canvass.handwriting import Split
 from canvass.settings import REPO_ROOT
-from ocr.augment import BLANK, render
-from ocr.digit_metrics import RenderPlan, render_split
 from ocr.digit_prep import FRAME, GEOMETRY_SIZE, NET_FRAME, Prepared, prepare
 from ocr.digits import EDGE_INK, REJECT
-from ocr.font_digits import load_font_digits
-from ocr.mnist_test import test_digits
-from ocr.page_crops import make_page_crops
+from training.augment import BLANK, render
+from training.digit_metrics import RenderPlan, render_split
+from training.font_digits import load_font_digits
+from training.mnist_test import test_digits
+from training.page_crops import make_page_crops
 
 DIGITS_PNG = REPO_ROOT / "fixtures" / "handwriting" / "digits.png"
 SOURCES = ("mnist", "fonts", "pages", "mnist-test")
@@ -88,7 +88,7 @@ class PreparedSet:
         ]
 
     def save(self, path: Path) -> None:
-        """Writes the set as the .npz that `ocr/fit_cnn.py` reads."""
+        """Writes the set as the .npz that `training/fit_cnn.py` reads."""
         np.savez(path, **vars(self))
 
     @staticmethod
@@ -165,7 +165,7 @@ def build_set(plan: SetPlan, workers: int, downloads: Path) -> PreparedSet:
         if count == 0:
             raise NotReadyError(
                 "no handwriting fonts installed: apt-get install -y "
-                "$(python -m ocr.font_digits --packages)"
+                "$(python -m training.font_digits --packages)"
             )
         ids = np.arange(count, dtype=np.int64)
         parts.append(

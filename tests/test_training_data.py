@@ -16,10 +16,25 @@ from canvass.handwriting import SAMPLE_SIZE
 from canvass.synth.generate import plan_jobs
 from canvass.synth.sources import certified_units
 from ocr.digit_prep import NET_FRAME, prepare
-from ocr.font_digits import GLYPH_HEIGHT, TILE, has_own_digits, ink_of, load_font_digits, to_tile
-from ocr.mnist_test import as_samples, load_parts
-from ocr.page_crops import BLANK, FIXTURES, REJECT, box_labels, iowa, make_page_crops, photo_crops
-from ocr.training_data import prepare_set
+from training.data import prepare_set
+from training.font_digits import (
+    GLYPH_HEIGHT,
+    TILE,
+    has_own_digits,
+    ink_of,
+    load_font_digits,
+    to_tile,
+)
+from training.mnist_test import as_samples, load_parts
+from training.page_crops import (
+    BLANK,
+    FIXTURES,
+    REJECT,
+    box_labels,
+    iowa,
+    make_page_crops,
+    photo_crops,
+)
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 

@@ -1,9 +1,9 @@
 """Figures of merit of the digit model on rendered box crops, shared by training and bench.
 
-Why one module: the threshold is chosen on the calibration split (`ocr.train_digits`) and
+Why one module: the threshold is chosen on the calibration split (`training.train_digits`) and
 checked on the evaluation split (`ocr.bench_digits`); both must count the same way.
 
-Counting, per crop rendered from a split (`ocr.augment.render`):
+Counting, per crop rendered from a split (`training.augment.render`):
 - a digit crop is *accepted* when its reading is accepted; it is a *silent error* when it
   is accepted as another digit or as blank;
 - a not-a-single-digit crop (crossed out, two digits, scribble, across the edge) is a
@@ -22,8 +22,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from canvass.handwriting import Split, load_digits
-from ocr.augment import BLANK, Rendered, render
 from ocr.digits import REJECT, BoxReading
+from training.augment import BLANK, Rendered, render
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class RenderPlan:
 
 
 def render_split(digits_png: Path, plan: RenderPlan) -> Rendered:
-    """Box crops of every sample of the split, as `ocr.augment.render` makes them."""
+    """Box crops of every sample of the split, as `training.augment.render` makes them."""
     samples = load_digits(digits_png, plan.split)
     return render(
         samples.images,

@@ -1,6 +1,6 @@
 """Trains the digit model from the `train` split and calibrates it on the `calibrate` split.
 
-    OPENBLAS_NUM_THREADS=1 .venv/bin/python -m ocr.train_digits --out ocr/models/
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python -m training.train_digits --out ocr/models/
 
 writes `digits-v1.npz` (weights) and `digits-v1.json` (calibration, threshold, seed, sample
 counts, figures on the calibration split). Deterministic: the same seed reproduces the
@@ -9,7 +9,7 @@ provided the BLAS runs on one thread as above: the convnet's sums depend on the 
 thread count. About 4 minutes on one core.
 
 What it does, and why:
-1. Renders every train sample as several box crops (`ocr.augment`), plus synthetic
+1. Renders every train sample as several box crops (`training.augment`), plus synthetic
    not-a-single-digit boxes (11th class) and blank boxes (a blank box that still shows
    something after preprocessing is trained as not-a-digit).
 2. Trains an RBF SVM on HOG + geometry and a small convnet on the normalised frame +
@@ -37,16 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from canvass.settings import REPO_ROOT
-from ocr.augment import BLANK, Rendered
 from ocr.convnet import logits_of
-from ocr.convnet_fit import fit_convnet
-from ocr.digit_metrics import (
-    RenderPlan,
-    choose_threshold,
-    measure,
-    operating_points,
-    render_split,
-)
 from ocr.digit_prep import Prepared, features, network_inputs, prepare
 from ocr.digits import (
     CLASSES,
@@ -59,6 +50,15 @@ from ocr.digits import (
     save_model,
 )
 from ocr.svm import SvmWeights, coupled_probabilities, decision_values, train_svm
+from training.augment import BLANK, Rendered
+from training.convnet_fit import fit_convnet
+from training.digit_metrics import (
+    RenderPlan,
+    choose_threshold,
+    measure,
+    operating_points,
+    render_split,
+)
 
 SEED = 20200203
 SVM_C = 5.0

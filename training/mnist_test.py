@@ -5,7 +5,7 @@ Why: digits.png's 5,000 samples are the only real handwriting in the repository,
 MNIST's test set was written by other people than its training set (LeCun et al.: the two
 sets of writers are disjoint), and every digits.png sample is an MNIST *training* sample
 (each matches one of the first 50,000 of the file below, resized from 28x28 to 20x20, at
-correlation >= 0.997, labels all equal; `python -m ocr.mnist_test --check` measures it). So
+correlation >= 0.997, labels all equal; `python -m training.mnist_test --check` measures it). So
 training on the test set adds other hands without letting any benchmark writer, let alone
 any benchmark sample, into training: the evaluation photos still show unseen writers.
 

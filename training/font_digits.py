@@ -2,18 +2,18 @@
 
 Why: the only real handwriting we have is 5,000 MNIST samples, and a model trained on 3,000
 of them learns one population of writers (few crossed sevens, few open fours). Handwriting
-fonts add other hands. They are used by `ocr.train_digits` only; the reader never needs
+fonts add other hands. They are used by `training.train_digits` only; the reader never needs
 them, and the trained model does not depend on them being installed.
 
 The fonts come from these Debian packages, installed at training time with
-`apt-get install -y $(python -m ocr.font_digits --packages)`:
+`apt-get install -y $(python -m training.font_digits --packages)`:
 FONT_PACKAGES below. A font is used only if it has its own glyphs for all ten digits
 (not the fallback box). Left out on purpose: outline and hatched fonts (fonts-femkeklaver,
 fonts-cabinsketch), which no pen writes.
 
 Each font digit is turned into a 20x20 tile shaped like a digits.png sample (ink bright on
 black, about 15 px tall, centred on its centre of mass), so the same box renderer
-(`ocr.augment.render`) turns it into photo-like box crops. Deterministic: no randomness
+(`training.augment.render`) turns it into photo-like box crops. Deterministic: no randomness
 here; variation comes from the renderer's seeded generator.
 """
 

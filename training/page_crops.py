@@ -1,6 +1,6 @@
 """Labelled digit-box crops cut from generated worksheet photos, for training and calibration.
 
-Why: box renderings (`ocr.augment`) imitate what the reader sees, but the reader's real
+Why: box renderings (`training.augment`) imitate what the reader sees, but the reader's real
 input is a box cut out of a perspective-corrected phone photo (lens blur, JPEG, shadows,
 ink over the printed border, struck-through numbers). The photo generator
 (`canvass.synth`) makes exactly that, with ground truth per box, from one split of the

@@ -1,7 +1,7 @@
 """Training of the numpy convnet (`ocr.convnet`): minibatch Adam on softmax cross-entropy.
 
 Why a module of its own: the reader only runs `ocr.convnet`'s forward pass; this code is
-needed only by `ocr.train_digits`. Deterministic for a seed (shuffling and initialisation
+needed only by `training.train_digits`. Deterministic for a seed (shuffling and initialisation
 draw from one Generator; numpy's matrix products give the same sums for the same BLAS and
 thread count).
 """
