@@ -3,7 +3,6 @@ through the storage adapters, hands them to a pure stage, and stores what comes 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,13 +10,12 @@ from sqlalchemy import Engine
 
 from canvass.late_evidence import late_items
 from canvass.model import Election
+from canvass.progress import ProgressCallback
 from canvass.store.decide import decided_values
 from canvass.store.intake import reports_by_precinct
 from canvass.store.readings import paper_of, readings_in_force
 from canvass.store.review import NewItem, queue, sync_items
 from reconcile.compare import DEFAULT_CLEAR_THRESHOLD, Discrepancy, reconcile_precinct
-
-ProgressCallback = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ presence only, from one listing of the store.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from canvass.errors import StorageError
+from canvass.progress import ProgressCallback
 from canvass.store.consistency import (
     PhotoBlob,
     photo_blobs,
@@ -40,7 +40,6 @@ from canvass.store.jobs import live_jobs_by_photo, requeue_read, uses_job_queue
 from ingest.blobs import BlobInfo, BlobStore, sha256_of
 
 ORPHAN_GRACE = timedelta(hours=1)  # younger orphans may be uploads about to commit
-ProgressCallback = Callable[[int, int], None]
 
 ADVICE = {
     "missing_blob": "ingest the original photo again (`canvass ingest FILE`): the same "

@@ -11,7 +11,7 @@ unreferenced blob, which the next upload of the same photo reuses (`canvass doct
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,13 +21,13 @@ from sqlalchemy import Engine
 
 from canvass.errors import InputError, NotFoundError, RefusedError
 from canvass.model import Election
+from canvass.progress import ProgressCallback
 from canvass.store.intake import NewPhoto, UploadRecord, record_photo, record_refusal
 from canvass.store.types import utcnow
 from ingest.blobs import BlobStore, sha256_of
 from ingest.sniff import EXTENSIONS, Limits, inspect_photo
 
 Status = Literal["stored", "duplicate", "rejected"]
-ProgressCallback = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

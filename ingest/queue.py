@@ -30,6 +30,7 @@ from sqlalchemy import Engine
 
 from canvass.errors import StorageError
 from canvass.model import ReadOutcome, SheetReading
+from canvass.progress import ProgressCallback
 from canvass.store.readings import (
     claim_photo,
     new_claimant,
@@ -42,7 +43,6 @@ from canvass.store.types import utcnow
 from ingest.blobs import BlobStore, as_blob_store
 
 Reader = Callable[[bytes], ReadOutcome]
-ProgressCallback = Callable[[int, int], None]
 # read / rejected / failed: stored now. done: read already (or no such photo). busy:
 # another live reader holds it. unavailable: its bytes could not be fetched (left queued).
 ReadStatus = Literal["read", "rejected", "failed", "done", "busy", "unavailable"]

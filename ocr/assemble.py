@@ -53,12 +53,5 @@ def _as_boxes(probabilities: NDArray[np.float64]) -> tuple[tuple[float, ...], ..
     return tuple(tuple(round(float(p), 6) for p in row) for row in probabilities)
 
 
-def field_value_for_tally(reading: FieldReading) -> int | None:
-    """0 for a blank field, the value for a read one, None when it is not known."""
-    if reading.status == "blank":
-        return 0
-    return reading.value
-
-
 def stack(rows: Sequence[Sequence[float]]) -> NDArray[np.float64]:
     return np.asarray(rows, np.float64)

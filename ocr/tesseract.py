@@ -2,12 +2,13 @@
 
 Why the binary is called directly rather than through pytesseract: each call must run with
 OMP_THREAD_LIMIT=1 (tesseract's OpenMP threads made calls 2.6x slower on 2 cores, measured
-on Debian 12's tesseract 5.3), and pytesseract cannot pass an environment per call without changing this
-process's os.environ. The image goes in on stdin as PNG and the text comes back on stdout:
-no temporary files. Each call costs about 150 ms, almost all of it tesseract starting up.
+on Debian 12's tesseract 5.3), and pytesseract cannot pass an environment per call without
+changing this process's os.environ. The image goes in on stdin as PNG and the text comes
+back on stdout: no temporary files. Each call costs about 150 ms, almost all of it tesseract
+starting up.
 
 Tesseract is for print, not handwriting: on handwritten digits it is the baseline the digit
-model is measured against (`ocr.bench_digits`), not a reader.
+model is measured against (`bench.digits`), not a reader.
 """
 
 from __future__ import annotations

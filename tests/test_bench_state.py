@@ -21,7 +21,7 @@ def test_state_bench_runs_every_stage(tmp_path: Path) -> None:
     photos = tmp_path / "photos"
     shutil.copytree(FULL, photos / "state-seed1-n2")  # the cache layout the bench reuses
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "canvass.bench.state", "--count", "2"]
+    command = [sys.executable, "-m", "bench.state", "--count", "2"]
     command += ["--photos", str(photos), "--out", str(out), "--workers", "1", "--profile", "1"]
     done = subprocess.run(
         command,

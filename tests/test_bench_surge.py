@@ -32,7 +32,7 @@ def cached_set(photos: Path, count: int) -> None:
 def test_surge_bench_small(tmp_path: Path) -> None:
     photos, out = tmp_path / "photos", tmp_path / "out"
     cached_set(photos, 4)
-    command = [sys.executable, "-m", "canvass.bench.surge", "--clients", "4", "--idle", "8"]
+    command = [sys.executable, "-m", "bench.surge", "--clients", "4", "--idle", "8"]
     command += ["--window", "1", "--crowd", "12", "--photos", str(photos), "--out", str(out)]
     command += ["--server-setting", "slow_upload_grace_seconds=1"]
     command += ["--server-setting", "requests_per_client=4"]

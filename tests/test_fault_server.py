@@ -27,8 +27,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from canvass.bench.http import Sent, error_kind, exchange, request_head, send_bytes
-from canvass.bench.surge_setup import (
+from bench.http import Sent, error_kind, exchange, request_head, send_bytes
+from bench.surge_setup import (
     free_port,
     prepare_data,
     server_env,

@@ -1,5 +1,5 @@
-"""Allocation worked by hand from the rules (docs/caucus-rules.md): every case's arithmetic is in its
-comment, so a reader can check the expected numbers without the code."""
+"""Allocation worked by hand from the rules (docs/caucus-rules.md): every case's arithmetic
+is in its comment, so a reader can check the expected numbers without the code."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The digit model on real held-out handwriting (evaluate split) rendered into box crops.
 
-Floors are the figures measured with the committed model (`python -m ocr.bench_digits`)
+Floors are the figures measured with the committed model (`python -m bench.digits`)
 minus a margin for the smaller sample; a retrained model that falls below them is worse.
 """
 

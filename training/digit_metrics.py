@@ -1,7 +1,7 @@
 """Figures of merit of the digit model on rendered box crops, shared by training and bench.
 
 Why one module: the threshold is chosen on the calibration split (`training.train_digits`) and
-checked on the evaluation split (`ocr.bench_digits`); both must count the same way.
+checked on the evaluation split (`bench.digits`); both must count the same way.
 
 Counting, per crop rendered from a split (`training.augment.render`):
 - a digit crop is *accepted* when its reading is accepted; it is a *silent error* when it

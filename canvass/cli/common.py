@@ -13,10 +13,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
+from canvass.progress import ProgressCallback
 from canvass.settings import Settings, load_settings
 from canvass.store.db import open_engine, require_current_schema
 
-ProgressCallback = Any  # Callable[[int, int], None]; kept loose for Typer's introspection
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")]
 
 
@@ -46,7 +46,7 @@ def stderr_console() -> Console:
 
 
 @contextmanager
-def progress_bar(description: str, quiet: bool) -> Iterator[Any]:
+def progress_bar(description: str, quiet: bool) -> Iterator[ProgressCallback]:
     """Yields a `(done, total)` callback: a rich bar on a terminal, nothing otherwise."""
     console = stderr_console()
     if quiet or not console.is_terminal:

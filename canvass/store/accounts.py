@@ -33,12 +33,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from canvass.errors import ConflictError, InputError, NotFoundError, NotReadyError, RefusedError
+from canvass.roles import ROLES
 from canvass.store.audit import append
 from canvass.store.db import session_scope
 from canvass.store.elections import active_election_id
 from canvass.store.tables import AccountRow, CountyRow, WebSessionRow
 
-ROLES: tuple[str, ...] = ("uploader", "reviewer", "certifier", "admin")
 STATE_SCOPE = "STATE"
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MIN_PASSWORD = 8

@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Mount
 
 from canvass.errors import CanvassError, RefusedError
+from canvass.roles import ROLES
 from canvass.settings import Settings
 from canvass.store.accounts import Account, get_account
 from canvass.store.sessions import session_account
@@ -244,7 +245,7 @@ class Public:
 
 
 def _listed(roles: Iterable[str]) -> str:
-    order = ["uploader", "reviewer", "certifier", "admin"]
+    order = list(ROLES)
     names = sorted(roles, key=lambda r: order.index(r) if r in order else len(order))
     return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
 

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from canvass.model import Election
+from canvass.roles import CERTIFIERS, EVERYONE, REVIEWERS, UPLOADERS
 from canvass.settings import Settings
 from canvass.store.db import open_engine, require_current_schema
 from canvass.store.elections import load_election
@@ -29,11 +30,11 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
 NAV: tuple[tuple[str, str, frozenset[str]], ...] = (
-    ("/", "Progress", frozenset({"uploader", "reviewer", "certifier", "admin"})),
-    ("/upload", "Upload", frozenset({"uploader", "admin"})),
-    ("/review", "Review", frozenset({"reviewer", "admin"})),
-    ("/certify", "Certify", frozenset({"certifier", "admin"})),
-    ("/results", "Results", frozenset({"uploader", "reviewer", "certifier", "admin"})),
+    ("/", "Progress", frozenset(EVERYONE)),
+    ("/upload", "Upload", frozenset(UPLOADERS)),
+    ("/review", "Review", frozenset(REVIEWERS)),
+    ("/certify", "Certify", frozenset(CERTIFIERS)),
+    ("/results", "Results", frozenset(EVERYONE)),
 )
 
 

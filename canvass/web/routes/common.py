@@ -11,14 +11,20 @@ from pydantic import BaseModel, Field
 
 from canvass.errors import InputError
 from canvass.policy import ItemKind
+from canvass.roles import (
+    ADMINS,
+    CERTIFIER,
+    CERTIFIERS,
+    EVERYONE,
+    REVIEWER,
+    REVIEWERS,
+    SEE_PHOTOS,
+    UPLOADER,
+    UPLOADERS,
+)
 from canvass.web.auth import Principal, Public, Roles
 
-ANYONE = ("uploader", "reviewer", "certifier", "admin")
-UPLOADERS = ("uploader", "admin")
-REVIEWERS = ("reviewer", "admin")
-CERTIFIERS = ("certifier", "admin")
-ADMINS = ("admin",)
-SEE_PHOTOS = ("reviewer", "certifier", "admin")
+ANYONE = EVERYONE
 
 SignedIn = Annotated[Principal, Depends(Roles(*ANYONE))]
 Uploader = Annotated[Principal, Depends(Roles(*UPLOADERS))]
@@ -29,7 +35,7 @@ PhotoViewer = Annotated[Principal, Depends(Roles(*SEE_PHOTOS))]
 Anyone = Annotated[Principal | None, Depends(Public())]
 AnyoneJson = Annotated[Principal | None, Depends(Public(csrf=False))]
 
-HOME_OF_ROLE = {"uploader": "/upload", "reviewer": "/review", "certifier": "/certify"}
+HOME_OF_ROLE = {UPLOADER: "/upload", REVIEWER: "/review", CERTIFIER: "/certify"}
 SHA256_PATTERN = "^[0-9a-fA-F]{64}$"
 MAX_ID = 2**31 - 1
 """The largest id the database stores (PostgreSQL's `integer`): a larger one in a path is

@@ -91,7 +91,7 @@ def _blob_matches(store: Any, key: str, sha: str) -> bool:
 
 def run_doctor(settings: Settings) -> dict[str, Any]:
     """`canvass doctor --json` (hashes every blob); its report and exit code."""
-    from canvass.bench.surge_setup import server_env
+    from bench.surge_setup import server_env
 
     done = subprocess.run(
         [sys.executable, "-m", "canvass", "doctor", "--json"],

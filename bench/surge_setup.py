@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import insert
 
-from canvass.bench.common import MANIFEST, STATE_UNITS, PhotoEntry, photo_set, read_manifest
+from bench.common import MANIFEST, STATE_UNITS, PhotoEntry, photo_set, read_manifest
 from canvass.errors import StorageError
 from canvass.settings import Settings
 from ingest.blobs import sha256_of

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import uvloop
 
-from canvass.bench.http import (
+from bench.http import (
     Sent,
     error_kind,
     exchange,

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from canvass.bench.common import Clock, PhotoEntry
-from canvass.bench.profile_read import profile_reading
+from bench.common import Clock, PhotoEntry
+from bench.profile_read import profile_reading
 from canvass.demo_reports import make_reports
 from canvass.elections.iowa2020 import build_iowa2020
 from canvass.errors import InputError

@@ -1,6 +1,6 @@
 """Benchmark of the digit model on the held-out `evaluate` split, with tesseract beside it.
 
-    .venv/bin/python -m ocr.bench_digits [--out bench-out/digits.json] [--tesseract 200]
+    .venv/bin/python -m bench.digits [--out bench-out/digits.json] [--tesseract 200]
 
 Renders every evaluate sample as box crops (`training.augment`, a seed of its own), plus
 not-a-single-digit and blank boxes, reads them with the committed model at its committed

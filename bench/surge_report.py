@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from canvass.bench.common import print_table
+from bench.common import print_table
 
 
 def print_surge(figures: dict[str, Any]) -> None:

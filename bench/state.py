@@ -1,6 +1,6 @@
 """Whole-state throughput: every precinct's worksheet photo through canvass, end to end.
 
-    python -m canvass.bench.state [--count 1765] [--photos bench-out/photos] [--out bench-out]
+    python -m bench.state [--count 1765] [--photos bench-out/photos] [--out bench-out]
 
 Generates the photos once (`canvass synth photos`, 8-12 MP JPEGs of the 2020 numbers, cached
 in --photos), then on a fresh data directory times the product's own stages: init (schema
@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from canvass.bench.common import (
+from bench.common import (
     STATE_UNITS,
     Clock,
     PhotoEntry,
@@ -36,7 +36,7 @@ TARGET_SECONDS = 60.0
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     one_thread_per_process()
-    from canvass.bench.state_run import StateRun
+    from bench.state_run import StateRun
     from canvass.settings import Settings
 
     out = Path(args.out)
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m canvass.bench.state", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.state", description=__doc__)
     parser.add_argument("--count", type=int, default=STATE_UNITS, help="photos (default all)")
     parser.add_argument("--photos", default="bench-out/photos", help="photo cache folder")
     parser.add_argument("--out", default="bench-out", help="where state.json goes")

@@ -1,6 +1,6 @@
 """Upload surge: every precinct uploads its photo within one minute, against `canvass serve`.
 
-    python -m canvass.bench.surge [--clients 1765 --idle 2000 --window 60] [--out bench-out]
+    python -m bench.surge [--clients 1765 --idle 2000 --window 60] [--out bench-out]
 
 Prepares a fresh data directory (Iowa 2020, one uploader account and API token per client),
 starts `canvass serve` on a free loopback port, opens `--idle` idle or slow connections,
@@ -25,8 +25,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from canvass.bench.common import one_thread_per_process, percentile, write_json
-from canvass.bench.surge_report import print_surge
+from bench.common import one_thread_per_process, percentile, write_json
+from bench.surge_report import print_surge
 
 TARGET_P99_SECONDS = 2.0
 
@@ -34,8 +34,8 @@ TARGET_P99_SECONDS = 2.0
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     one_thread_per_process()
-    from canvass.bench.surge_clients import Plan, Upload, run_clients
-    from canvass.bench.surge_setup import (
+    from bench.surge_clients import Plan, Upload, run_clients
+    from bench.surge_setup import (
         CpuWatch,
         free_port,
         peak_rss_mb,
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         stop_server,
         surge_photos,
     )
-    from canvass.bench.surge_verify import catch_up, lost_photos, run_doctor
+    from bench.surge_verify import catch_up, lost_photos, run_doctor
     from canvass.settings import REPO_ROOT, Settings
 
     nofile = _raise_own_nofile()
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m canvass.bench.surge", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.surge", description=__doc__)
     parser.add_argument("--clients", type=int, default=1765, help="uploading precincts")
     parser.add_argument("--idle", type=int, default=2000, help="idle or slow connections")
     parser.add_argument("--window", type=float, default=60.0, help="seconds the uploads span")

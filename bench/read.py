@@ -1,6 +1,6 @@
 """Benchmark of the page reader on generated photos whose handwriting it never trained on.
 
-    python -m ocr.bench_read [--count 500] [--calibration 120] [--out bench-out]
+    python -m bench.read [--count 500] [--calibration 120] [--out bench-out]
 
 1. Generates two sets with `canvass synth photos` (cached in --out): calibration photos
    written with the `calibrate` digit samples, evaluation photos with the `evaluate` ones
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_THREAD_LIMIT"):
         os.environ.setdefault(var, "1")  # one core per worker, before numpy loads its BLAS
-    from ocr.bench_report import report
+    from bench.read_report import report
 
     out = Path(args.out)
     cal = _generate(out / "photos-calibrate", args.calibration, "calibrate", 101, 0.0)
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m ocr.bench_read", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.read", description=__doc__)
     parser.add_argument("--count", type=int, default=500, help="evaluation photos")
     parser.add_argument("--calibration", type=int, default=120, help="calibration photos")
     parser.add_argument("--rejects", type=float, default=0.1, help="share of reject photos")
@@ -130,7 +130,7 @@ def _read_all(folder: Path, workers: int) -> list[PhotoResult]:
 
 def read_one(photo: Path) -> PhotoResult:
     """Read a photo and pair each field's box probabilities with the ground truth."""
-    from ocr.bench_support import reader
+    from bench.read_support import reader
 
     truth = json.loads(photo.with_suffix(".json").read_text())
     started = time.perf_counter()
@@ -159,7 +159,7 @@ def _time_one_core(folder: Path, count: int) -> dict[str, float]:
     import cv2
     import numpy as np
 
-    from ocr.bench_support import reader
+    from bench.read_support import reader
 
     cv2.setNumThreads(1)
     photos = [
@@ -191,7 +191,7 @@ def _time_one_core(folder: Path, count: int) -> dict[str, float]:
 
 
 def _tesseract_baseline(folder: Path, fields: int) -> dict[str, Any]:
-    from ocr.bench_support import tesseract_fields
+    from bench.read_support import tesseract_fields
 
     return tesseract_fields(_photos(folder), fields)
 
