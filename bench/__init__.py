@@ -1,6 +1,14 @@
-"""Benchmarks of the whole system (not timed tests): the whole state's photos through
-intake, reading and reconciliation (`python -m bench.state`), and every precinct
-uploading at once to `canvass serve` (`python -m bench.surge`).
+"""Benchmarks (not timed tests), each printing a Rich table and writing its figures as JSON
+under `bench-out/`:
 
-Each prints a Rich table and writes its figures as JSON under `bench-out/`.
+- `python -m bench.read`: the page reader on generated photos whose handwriting it never
+  trained on (`read_results.py` what is measured, `read_report.py` the figures,
+  `read_support.py` what its worker processes share).
+- `python -m bench.digits`: the digit model alone, against the tesseract baseline.
+- `python -m bench.state`: the whole state's photos through intake, reading and
+  reconciliation (`state_run.py`, `profile_read.py`).
+- `python -m bench.surge`: every precinct uploading at once to `canvass serve`
+  (`surge_*.py`, `http.py`).
+
+Not shipped in the wheel: run them from a checkout.
 """

@@ -21,39 +21,12 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-REJECT_WORDS = {
-    "corner_cut": "corner",
-    "blurred": "blurred",
-    "glare": "glare",
-    "not_a_worksheet": "not a worksheet",
-}
-CONFUSED = {7: 9, 9: 7, 5: 3, 3: 8, 8: 3, 4: 9, 1: 7, 0: 6, 6: 0, 2: 7}
-
-
-@dataclass(frozen=True)
-class FieldSample:
-    photo: str
-    key: str
-    truth: int
-    rows: list[list[float]]
-
-
-@dataclass(frozen=True)
-class PhotoResult:
-    photo: str
-    kind: str
-    status: str
-    reason: str | None
-    precinct_ok: bool
-    seconds: float
-    fields: list[FieldSample]
-    precinct: str | None = None
-    """The precinct the photo shows (ground truth): its delegates for the sheet's sums."""
+from bench.read_results import FieldSample, PhotoResult
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,11 +11,11 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from bench.read_results import CONFUSED, REJECT_WORDS, FieldSample, PhotoResult
 from canvass.elections.iowa2020 import build_iowa2020
 from canvass.model import Election, FieldReading
 from canvass.settings import REPO_ROOT
 from ocr.assemble import Bands, assemble_field
-from bench.read_results import CONFUSED, REJECT_WORDS, FieldSample, PhotoResult
 from ocr.verify import support_for
 from reconcile.joint import SheetOdds, facts_for, support_sheet
 

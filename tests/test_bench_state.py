@@ -25,6 +25,7 @@ def test_state_bench_runs_every_stage(tmp_path: Path) -> None:
     command += ["--photos", str(photos), "--out", str(out), "--workers", "1", "--profile", "1"]
     done = subprocess.run(
         command,
+        cwd=REPO_ROOT,  # bench/ is not installed, only importable from the repository root
         capture_output=True,
         text=True,
         timeout=300,

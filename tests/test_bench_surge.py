@@ -36,7 +36,10 @@ def test_surge_bench_small(tmp_path: Path) -> None:
     command += ["--window", "1", "--crowd", "12", "--photos", str(photos), "--out", str(out)]
     command += ["--server-setting", "slow_upload_grace_seconds=1"]
     command += ["--server-setting", "requests_per_client=4"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    # From the checkout: bench/ is not installed, only importable from the repository root.
+    done = subprocess.run(
+        command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
     assert done.returncode == 0, done.stderr
     figures = json.loads((out / "surge.json").read_text())
     assert figures["acknowledged"] == 4 and figures["errors"] == {}
