@@ -2,8 +2,8 @@
 
 Why not cv2.ml.SVM at run time: its multi-class predict gives only a label, and the reader
 needs every one-vs-one decision value to turn them into probabilities. OpenCV trains the
-model (`train_svm`); its support vectors and pair coefficients are then exported
-(`SvmWeights`) and evaluated here as two matrix products.
+model (`training.svm_fit.train_svm`); its support vectors and pair coefficients are then
+exported (`SvmWeights`) and evaluated here as two matrix products.
 
 Probabilities: each pair (i, j) gives r_ij = sigmoid(slope * f_ij), the chance of i rather
 than j; the classes' probabilities come from coupling them (Price et al. 1995:
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -38,29 +37,6 @@ class SvmWeights:
 def class_pairs(classes: int) -> list[tuple[int, int]]:
     """The one-vs-one pairs in OpenCV's order."""
     return [(i, j) for i in range(classes) for j in range(i + 1, classes)]
-
-
-def train_svm(
-    features: Array, labels: NDArray[np.int64], c: float, gamma: float, classes: int
-) -> SvmWeights:
-    """Trains a C-SVC with an RBF kernel (OpenCV's SMO: deterministic) and exports it."""
-    svm = cv2.ml.SVM.create()
-    svm.setType(cv2.ml.SVM_C_SVC)
-    svm.setKernel(cv2.ml.SVM_RBF)
-    svm.setC(c)
-    svm.setGamma(gamma)
-    svm.train(
-        features.astype(np.float32), cv2.ml.ROW_SAMPLE, labels.astype(np.int32).reshape(-1, 1)
-    )
-    vectors = svm.getSupportVectors().astype(np.float32)
-    pairs = class_pairs(classes)
-    coef = np.zeros((len(vectors), len(pairs)), np.float32)
-    rho = np.zeros(len(pairs), np.float32)
-    for k in range(len(pairs)):
-        offset, alpha, index = svm.getDecisionFunction(k)
-        coef[index.ravel(), k] = alpha.ravel()
-        rho[k] = offset
-    return SvmWeights(vectors, coef, rho, gamma, classes)
 
 
 def decision_values(weights: SvmWeights, features: Array) -> Array:

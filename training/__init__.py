@@ -1,6 +1,7 @@
 """How the digit models in `ocr/models/` are made: never imported by the reader.
 
-- `python -m training.train_digits`: the SVM and the numpy convnet (`digits-v1.*`).
+- `python -m training.train_digits`: the SVM (fitted by `svm_fit.py`) and the numpy convnet
+  (`convnet_fit.py`), `digits-v1.*`.
 - `python -m training.train_cnn`: the grey-frame network (`digits-cnn.*`), fitted with torch
   in a separate environment by `training/fit_cnn.py`.
 - The sets they learn from: `training.data` (MNIST samples rendered as box crops by

@@ -49,7 +49,7 @@ from ocr.digits import (
     combine,
     save_model,
 )
-from ocr.svm import SvmWeights, coupled_probabilities, decision_values, train_svm
+from ocr.svm import SvmWeights, coupled_probabilities, decision_values
 from training.augment import BLANK, Rendered
 from training.convnet_fit import fit_convnet
 from training.digit_metrics import (
@@ -59,6 +59,7 @@ from training.digit_metrics import (
     operating_points,
     render_split,
 )
+from training.svm_fit import train_svm
 
 SEED = 20200203
 SVM_C = 5.0
