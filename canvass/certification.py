@@ -30,6 +30,7 @@ from sqlalchemy import Engine
 
 from canvass.errors import ConflictError, ForbiddenError, NotFoundError, RefusedError
 from canvass.model import Election
+from canvass.pipeline import reconcile_election
 from canvass.report import ReportContent, render_html, render_pdf, resolved_items
 from canvass.results import (
     ResultRow,
@@ -174,14 +175,26 @@ def certify_scope(
     now: datetime,
 ) -> Certified:
     """Sign off `scope` (a county or STATE) as `signer` and write its certified files to
-    `folder`. The state is signed on the counties' rows as they were signed."""
+    `folder`. The state is signed on the counties' rows as they were signed.
+
+    A county is reconciled first, so a photo read or a report imported since the last
+    reconciliation is weighed before anything is signed; and a row with a number not
+    settled is refused even if no item said so."""
     check_signer(engine, signer, check_scope(election, scope))
+    if scope != STATE:
+        reconcile_election(engine, election, now)
     problems = blockers(engine, election, scope)
     if problems:
         raise RefusedError(
             f"{scope} cannot be certified yet ({len(problems)} to do): " + "; ".join(problems[:5])
         )
     rows = served_results(engine, election, None if scope == STATE else scope)
+    unsettled = [f"{r.precinct}: {', '.join(r.provisional)}" for r in rows if r.provisional]
+    if unsettled:
+        raise RefusedError(
+            f"{scope} cannot be certified yet: numbers not settled ({'; '.join(unsettled[:5])}): "
+            "reconcile, and review what it raises"
+        )
     records = [r.as_record() for r in rows]
     csv_text = results_csv(rows, election)
     manifest = evidence_manifest(

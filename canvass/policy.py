@@ -7,8 +7,9 @@ derive what they offer from it (`allowed_actions`, `Action`).
 
 The rule it serves: a number reaches the results only when the paper clearly says it, or
 two people agree on it. So:
-- a value no machine could read (`unreadable`) is keyed blind by two accounts (a third
-  decides when they differ); nobody can "confirm" a report on it;
+- a value no machine could read (`unreadable`) is keyed blind; it counts when two
+  accounts key the same number (a third entry counts when it matches one of two that
+  differ); nobody can "confirm" a report on it;
 - "the report is right" stores a value a report gave, taken from the report on the
   server; a value sent with it that no report gave is refused;
 - "the paper says N" settles at once when the paper clearly shows N (on one of its photos,
@@ -80,14 +81,18 @@ BLIND_KINDS: tuple[str, ...] = tuple(k for k, r in POLICY.items() if r.blind)
 class ItemFacts:
     """What the policy needs to know of an item: its kind, each source's reported value
     (for a field item), the value the paper clearly shows (None when it does not), the
-    largest number the field's boxes can hold, and, when photos of the sheet disagree,
-    the number each photo clearly shows."""
+    largest number the field's boxes can hold, when photos of the sheet disagree the
+    number each photo clearly shows, for a missing paper the fields on which the sources
+    disagree, and for a finding on numbers people keyed, who keyed them (they may not
+    be the ones to wave it through)."""
 
     kind: str
     reported: Mapping[str, int]
     paper_clear: int | None = None
     max_value: int | None = None
     photo_values: tuple[int, ...] = ()
+    disagree: tuple[str, ...] = ()
+    keyed_by: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -123,10 +128,16 @@ def check_action(action: str) -> Action:
     raise InputError(f"unknown decision {action!r}: use one of {', '.join(ACTIONS)}")
 
 
-def plan_decision(facts: ItemFacts, action: str, reason: str, value: int | None) -> Plan:
+def plan_decision(
+    facts: ItemFacts, action: str, reason: str, value: int | None, reviewer: str = ""
+) -> Plan:
     """The decision's plan, or InputError saying why it is refused and what to do instead.
     Pure: the caller stores the plan (and the entries that decide double entry)."""
     chosen = check_action(action)
+    if reviewer and reviewer in facts.keyed_by:
+        raise ConflictError(
+            "you keyed the number this finding is about: another reviewer must look at it"
+        )
     if not reason.strip():
         raise InputError("give a reason for the decision (--reason)")
     rule = rule_for(facts.kind)
@@ -173,6 +184,11 @@ def _confirm_reported(facts: ItemFacts, rule: KindRule, value: int | None) -> Pl
     if not rule.field_value:
         if value is not None:
             raise InputError("this decision takes no value: leave it out")
+        if facts.disagree:
+            raise InputError(
+                f"the sources disagree on {', '.join(facts.disagree)}: there is no one report to "
+                "accept; ask for a photo of the sheet (request_photo) or escalate"
+            )
         return Plan("confirm_reported", "closes", None)
     given = sorted(set(facts.reported.values()))
     if not given:
@@ -194,12 +210,9 @@ def _confirm_reported(facts: ItemFacts, rule: KindRule, value: int | None) -> Pl
 
 def entry_decides(previous: list[tuple[str, int | None]], reviewer: str, value: int | None) -> bool:
     """Double entry: `previous` are the earlier entries (reviewer, value), oldest first.
-    The first entry never decides; the second decides when it equals the first; a third
-    (the entries differed) decides. The same account never enters twice."""
+    An entry decides when it equals an earlier entry (two accounts agree): the second
+    when it matches the first, else a third that matches one of them, and so on. An
+    entry that matches none never decides alone. The same account never enters twice."""
     if any(who == reviewer for who, _ in previous):
         raise ConflictError("you have already keyed this value: another reviewer must key it")
-    if not previous:
-        return False
-    if len(previous) == 1:
-        return previous[0][1] == value
-    return True
+    return any(earlier == value for _, earlier in previous)

@@ -12,15 +12,19 @@ releases it, so a refused or failed decision never leaves the item held.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
+from canvass.errors import ConflictError, ForbiddenError
 from canvass.model import Election
 from canvass.pipeline import recheck_precinct
 from canvass.policy import is_blind
+from canvass.roles import REVIEWERS
+from canvass.store.accounts import get_account
 from canvass.store.decide import DecisionOutcome, check_decision, decide
 from canvass.store.review import QueueItem, claim, release
 from canvass.store.review import queue_item_by_id as item_by_id
@@ -37,14 +41,27 @@ def field_max(election: Election, fields: list[str]) -> int | None:
     return 10 ** len(found.boxes) - 1 if found is not None and found.boxes else None
 
 
+def reviewer_named(engine: Engine, username: str) -> str:
+    """`username` when it is an active reviewer's (or administrator's) account: a decision
+    is an account's act, never a typed name's (two typed names are not two people)."""
+    account = get_account(engine, username.strip())
+    if account is None or account.role not in REVIEWERS:
+        what = "no active account" if account is None else f"a {account.role}, not a reviewer"
+        raise ForbiddenError(
+            f"{username!r} is {what}: review with a reviewer's account, or create it with "
+            f"`canvass users add {username.strip() or 'NAME'} --role reviewer`"
+        )
+    return account.username
+
+
 def claim_item(engine: Engine, item_id: int, reviewer: str, now: datetime) -> QueueItem:
     """Hold an item for 15 minutes (refused while another reviewer's claim is live)."""
-    return claim(engine, item_id, reviewer, now)
+    return claim(engine, item_id, reviewer_named(engine, reviewer), now)
 
 
 def release_item(engine: Engine, item_id: int, reviewer: str) -> None:
     """Give up a claim, so another reviewer can take the item at once."""
-    release(engine, item_id, reviewer)
+    release(engine, item_id, reviewer_named(engine, reviewer))
 
 
 def decide_item(
@@ -58,6 +75,7 @@ def decide_item(
     value: int | None = None,
 ) -> DecisionOutcome:
     """Check, claim (if not held already), decide, then re-check the precinct."""
+    reviewer = reviewer_named(engine, reviewer)
     item = item_by_id(engine, item_id)
     limit = field_max(election, item.fields)
     check_decision(engine, item_id, reviewer, action, reason, value, limit)
@@ -65,7 +83,8 @@ def decide_item(
     try:
         outcome = decide(engine, item_id, reviewer, action, reason, now, value, limit)
     except Exception:
-        release(engine, item_id, reviewer)
+        with suppress(ConflictError):  # nothing to give back when the claim is gone already
+            release(engine, item_id, reviewer)
         raise
     if outcome.status != "resolved":
         return outcome

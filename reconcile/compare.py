@@ -133,7 +133,7 @@ def reconcile_precinct(
         facts = facts_for(election, precinct)
         work.sheet = support_sheet(paper.reading.fields, facts, odds, work.decided)
     if paper is None:
-        work.found.append(_missing(work, "missing_paper", "no readable worksheet photo yet"))
+        work.found.append(_missing_paper(work))
     if not reports:
         work.found.append(_missing(work, "missing_report", "no electronic report from any source"))
     if paper is not None and paper.declared_precinct not in (None, precinct):
@@ -263,7 +263,14 @@ def _sde_to_delegates(work: _Work, sde: float) -> int | None:
 
 
 def _compare_field(work: _Work, key: str, reported: dict[str, int]) -> None:
+    """Clear the field, or raise what a person must see. A field people have settled is
+    settled: its number is the decision's, and no report (or later report) reopens it
+    for one person to overturn (a report that disagrees with it is on the decided item)."""
     if not reported:
+        return
+    if key in work.decided:
+        if set(reported.values()) == {work.decided[key]}:
+            work.cleared.append(key)
         return
     assert work.paper is not None
     reading = work.paper.reading.fields.get(key)
@@ -286,12 +293,10 @@ def _compare_field(work: _Work, key: str, reported: dict[str, int]) -> None:
     details["support"] = round(support, 6)
     if reading is not None:
         details["image_support"] = round(value_probability(reading.boxes, value), 6)
-    if support >= work.threshold or work.decided.get(key) == value:
+    if support >= work.threshold:
         work.cleared.append(key)
         return
     says = _clearly_says(reading, verdict, work.threshold)
-    if says is not None and key in work.decided:  # people settled what the paper says
-        says = work.decided[key]
     details["paper_clear"] = says
     if says is not None and says != value:
         message = f"{key}: paper says {says}, reported {_list(reported)}"
@@ -338,6 +343,19 @@ def _paper_value(reading: FieldReading) -> int | None:
 
 def _list(reported: Mapping[str, int]) -> str:
     return ", ".join(f"{s} {v}" for s, v in sorted(reported.items()))
+
+
+def _missing_paper(work: _Work) -> Discrepancy:
+    """No paper: the item that can accept the reports as a documented exception. It names
+    the reports it would accept (a digest: a new report version is a new item to decide)
+    and the fields on which the sources disagree (then there is nothing to accept)."""
+    text = json.dumps(work.reports, sort_keys=True, default=str)
+    disagree = [
+        key for key in field_keys(work.election) if len(set(_reported(work, key).values())) > 1
+    ]
+    details = {"reports": hashlib.sha256(text.encode()).hexdigest()[:16], "disagree": disagree}
+    message = f"{work.precinct}: no readable worksheet photo yet"
+    return Discrepancy(work.precinct, "missing_paper", (), message, details)
 
 
 def _missing(work: _Work, kind: Kind, message: str) -> Discrepancy:

@@ -139,9 +139,12 @@ def test_a_forged_photo_after_sign_off_changes_nothing_certified(site: SiteData)
         assert "If reopened, these numbers would change" in county_page and change in county_page
 
         engine = make_intake(settings).engine
-        claim(engine, late_id, "ann", utcnow())
+        with pytest.raises(ConflictError, match="frozen"):
+            claim(engine, late_id, "ann", utcnow())
         with pytest.raises(ConflictError, match="frozen"):
             decide(engine, late_id, "ann", "acknowledge", "seen", utcnow())
+        seen = client.get(f"/api/items/{late_id}", headers=bearer(settings, "ann")).json()
+        assert seen["actions"] == []  # nothing offered that the server would refuse
         reopened = client.post(
             f"/api/certify/{COUNTY}/reopen", json={"reason": "a late photo"}, headers=admin
         )

@@ -5,13 +5,18 @@ clearly says it, or two people agree on it (canvass.policy, enforced in the stor
 from __future__ import annotations
 
 import subprocess
+import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
+from canvass.errors import ConflictError
 from canvass.model import FieldReading
 from canvass.pipeline import reconcile_election
+from canvass.reviewing import decide_item
 from canvass.settings import Settings
+from canvass.store.accounts import add_account
 from canvass.store.db import open_engine
 from canvass.store.decide import decided_values, decisions_for
 from canvass.store.intake import ReportVersion, store_reports
@@ -20,7 +25,7 @@ from canvass.store.review import claim, queue
 from canvass.store.types import utcnow
 from canvass.web.queries import review_item
 from ingest.photos import Custody, intake_photo
-from tests.browser.client import bearer, client_for, csrf_of, sign_in
+from tests.browser.client import TestClient, bearer, client_for, csrf_of, sign_in
 from tests.browser.support import MISMATCH_FIELD, SiteData, precincts_of, prepare_site
 from tests.conftest import CANVASS, canvass_env
 from tests.test_ingest_photos import IOWA, jpeg, make_intake
@@ -285,15 +290,228 @@ def test_a_forged_retake_does_not_silently_replace_the_sheet(site: SiteData) -> 
         assert settled.json()["status"] == "resolved"  # a photo shows it: one reviewer suffices
         rows = client.get("/api/results?county=Adams", headers=bearer(settings, "ann")).json()
         [row] = [r for r in rows["precincts"] if r["precinct"] == precinct]
-        assert row["final"]["Sanders"] == true_value
-        # the report's 17 is still wrong against the settled paper: its mismatch is back
-        [again] = [i for i in queue(engine, IOWA.id, "Adams") if i.precinct_id == precinct]
-        assert again.kind == "mismatch" and f"paper says {true_value}" in again.details["message"]
-        client.post(
-            f"/api/items/{again.id}/decision",
-            json={"action": "paper_says", "value": true_value, "reason": "as settled"},
+        assert row["final"]["Sanders"] == true_value and MISMATCH_FIELD not in row["provisional"]
+
+
+def blind_item(settings: Settings) -> int:
+    return item_of(settings, "unreadable")
+
+
+def key(client: TestClient, settings: Settings, item: int, who: str, value: int) -> dict[str, Any]:
+    entry = {"action": "paper_says", "value": value, "reason": "from the crop"}
+    answer: dict[str, Any] = client.post(
+        f"/api/items/{item}/decision", json=entry, headers=bearer(settings, who)
+    ).json()
+    return answer
+
+
+def test_two_people_agreeing_on_a_blind_number_cannot_be_overturned_by_one(
+    site: SiteData,
+) -> None:
+    """Two reviewers key the same number blind, unlike the hidden report: it counts, and no
+    new item appears for one reviewer to 'confirm' the report over it."""
+    settings = site.settings
+    blind = blind_item(settings)
+    keyed = site.blind_value + 1
+    with client_for(settings) as client:
+        key(client, settings, blind, "ann", keyed)
+        assert key(client, settings, blind, "bob", keyed)["status"] == "resolved"
+    engine = open_engine(settings)
+    on_field = [
+        i for i in queue(engine, IOWA.id, "Adams")
+        if i.precinct_id == site.blind_precinct and site.blind_field in i.fields
+    ]  # fmt: skip
+    assert on_field == []
+    decided = decided_values(engine, IOWA.id)[site.blind_precinct][site.blind_field]
+    assert decided == keyed
+
+
+def test_a_third_entry_counts_only_when_it_matches_one_already_made(site: SiteData) -> None:
+    settings = site.settings
+    engine = open_engine(settings)
+    add_account(engine, "dan", "correct horse battery", "reviewer", utcnow())
+    blind = blind_item(settings)
+    v = site.blind_value
+    with client_for(settings) as client:
+        assert key(client, settings, blind, "ann", v)["status"] == "open"
+        assert key(client, settings, blind, "bob", v + 1)["status"] == "open"
+        third = key(client, settings, blind, "admin", v + 7)  # matches neither: waits
+        assert third["status"] == "open" and "matches one" in third["message"]
+        assert key(client, settings, blind, "dan", v + 1)["status"] == "resolved"
+    assert decided_values(engine, IOWA.id)[site.blind_precinct][site.blind_field] == v + 1
+
+
+def test_who_keyed_a_number_cannot_wave_its_bounds_finding_through(site: SiteData) -> None:
+    settings = site.settings
+    mismatch = item_of(settings, "mismatch")
+    with client_for(settings) as client:
+        key(client, settings, mismatch, "ann", 999)
+        key(client, settings, mismatch, "bob", 999)
+        engine = open_engine(settings)
+        [finding] = [
+            i for i in queue(engine, IOWA.id, "Adams", "math_finding")
+            if "KEYED_VALUE_OUT_OF_BOUNDS" in str(i.details["message"])
+        ]  # fmt: skip
+        seen = {"action": "acknowledge", "reason": "fine"}
+        for who in ("ann", "bob"):
+            refused = client.post(
+                f"/api/items/{finding.id}/decision", json=seen, headers=bearer(settings, who)
+            )
+            assert refused.status_code == 409 and "you keyed" in refused.json()["error"]
+        assert held_by(settings, finding.id) is None
+        done = client.post(
+            f"/api/items/{finding.id}/decision", json=seen, headers=bearer(settings, "admin")
+        )
+        assert done.json()["status"] == "resolved"
+
+
+def test_one_account_keying_twice_at_once_is_one_entry(site: SiteData) -> None:
+    """Two tabs (or tokens) of one reviewer send the same blind entry at the same moment:
+    the item is locked by the decision's first write, so only one entry is stored."""
+    settings = site.settings
+    engine = open_engine(settings)
+    blind = blind_item(settings)
+    outcomes: list[str] = []
+
+    def enter() -> None:
+        try:
+            decide_item(engine, IOWA, blind, "ann", "paper_says", "crop", utcnow(), 5)
+            outcomes.append("stored")
+        except ConflictError as refused:
+            outcomes.append(refused.message)
+
+    threads = [threading.Thread(target=enter) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    entries = [d for d in decisions_for(engine, blind) if d.reviewer == "ann"]
+    assert len(entries) == 1 and outcomes.count("stored") == 1
+
+
+def test_a_typed_name_is_not_a_reviewer(site: SiteData) -> None:
+    settings = site.settings
+    mismatch = item_of(settings, "mismatch")
+    for name in ("nobody1", "chair"):  # no account; an uploader's
+        cli = subprocess.run(
+            [CANVASS, "resolve", str(mismatch), "--reviewer", name, "--decision", "paper_says",
+             "--value", "77", "--reason", "typed"],
+            env=canvass_env(settings), capture_output=True, text=True,
+        )  # fmt: skip
+        assert cli.returncode == 8 and "reviewer's account" in cli.stderr
+    assert decisions_for(open_engine(settings), mismatch) == []
+
+
+def test_an_older_item_of_a_field_waiting_for_blind_entry_is_blind_too(site: SiteData) -> None:
+    """The field's mismatch was superseded when a retake made it unreadable: opening the
+    old item must not show the report either."""
+    settings = site.settings
+    engine = open_engine(settings)
+    mismatch = item_of(settings, "mismatch")
+    precinct = review_item(engine, mismatch).precinct_id
+    intake = make_intake(settings)
+    unreadable = FieldReading(value=None, confidence=0.3, status="unreadable")
+    reading = reading_of(CERTIFIED[precinct].tally, **{MISMATCH_FIELD: unreadable})
+    stored = intake_photo(intake, jpeg(seed=31), "retake.jpg", Custody("chair", "t", precinct))
+    assert stored.photo_id is not None
+    record_reading(engine, stored.photo_id, IOWA.id, reading, None, utcnow())
+    reconcile_election(engine, IOWA, utcnow())
+    assert review_item(engine, mismatch).status == "superseded"
+    with client_for(settings) as client:
+        old = client.get(f"/api/items/{mismatch}", headers=bearer(settings, "bob")).json()
+    assert old["blind"] is True and old["reported"] == {}
+    assert "reported" not in str(old["details"]) and "app" not in str(old["message"])
+
+
+@pytest.mark.parametrize("typed", ["²", "٣", "①", "1e3", "-1"])
+def test_a_number_typed_in_another_script_is_refused_not_a_crash(
+    site: SiteData, typed: str
+) -> None:
+    settings = site.settings
+    mismatch = item_of(settings, "mismatch")
+    with client_for(settings) as client:
+        sign_in(client, "ann")
+        page = client.get(f"/review/items/{mismatch}").text
+        for action, value in (("paper_says", typed), (f"confirm_reported={typed}", "")):
+            sent = client.post(
+                f"/review/items/{mismatch}/decide",
+                data={"csrf_token": csrf_of(page), "action": action, "value": value,
+                      "reason": "typed"},
+            )  # fmt: skip
+            assert sent.status_code == 200 and "whole number" in sent.text
+    assert decisions_for(open_engine(settings), mismatch) == []
+
+
+def test_a_missing_paper_cannot_accept_reports_that_disagree(site: SiteData) -> None:
+    """No photo of AUDUBON's last precinct yet (made so here), two sources that disagree:
+    'accept the reports' has nothing to accept; a new report version is a new item."""
+    settings = site.settings
+    engine = open_engine(settings)
+    precinct = "POLK-ANK-01"
+    tally = CERTIFIED[precinct].tally
+    app = report_of(tally)
+    hotline = app | {"first.Biden": app.get("first.Biden", 0) + 40}
+    store_reports(
+        engine, IOWA.id, "app", "a.jsonl", "sha-a", [ReportVersion(precinct, app, None)], utcnow()
+    )
+    store_reports(
+        engine,
+        IOWA.id,
+        "hotline",
+        "h.jsonl",
+        "sha-h",
+        [ReportVersion(precinct, hotline, None)],
+        utcnow(),
+    )
+    reconcile_election(engine, IOWA, utcnow())
+    [missing] = [
+        i for i in queue(engine, IOWA.id, "Polk", "missing_paper") if i.precinct_id == precinct
+    ]
+    with client_for(settings) as client:
+        refused = client.post(
+            f"/api/items/{missing.id}/decision",
+            json={"action": "confirm_reported", "reason": "take the app's"},
             headers=bearer(settings, "ann"),
         )
-        rows = client.get("/api/results?county=Adams", headers=bearer(settings, "ann")).json()
-        [row] = [r for r in rows["precincts"] if r["precinct"] == precinct]
-        assert row["final"]["Sanders"] == true_value and MISMATCH_FIELD not in row["provisional"]
+    assert (
+        refused.status_code == 422 and "sources disagree on first.Biden" in refused.json()["error"]
+    )
+    store_reports(
+        engine,
+        IOWA.id,
+        "hotline",
+        "h2.jsonl",
+        "sha-h2",
+        [ReportVersion(precinct, app, None)],
+        utcnow(),
+    )
+    reconcile_election(engine, IOWA, utcnow())
+    [again] = [
+        i for i in queue(engine, IOWA.id, "Polk", "missing_paper") if i.precinct_id == precinct
+    ]
+    assert again.id != missing.id and again.details["disagree"] == []
+
+
+def test_a_county_is_reconciled_before_it_is_signed(site: SiteData) -> None:
+    """A report imported after the last reconciliation, with a number the paper does not
+    show: the sign-off weighs it first, and refuses."""
+    settings = site.settings
+    engine = open_engine(settings)
+    precinct = precincts_of("Audubon")[0]
+    changed = report_of(CERTIFIED[precinct].tally)
+    changed = changed | {"first.Biden": changed.get("first.Biden", 0) + 30}
+    store_reports(
+        engine,
+        IOWA.id,
+        "app",
+        "late.jsonl",
+        "sha-late-app",
+        [ReportVersion(precinct, changed, None)],
+        utcnow(),
+    )
+    with client_for(settings) as client:
+        refused = client.post(
+            "/api/certify/Audubon", json={"role": "chair"}, headers=bearer(settings, "pat")
+        )
+    assert refused.status_code == 422 and "cannot be certified" in refused.json()["error"]
+    assert any(i.precinct_id == precinct for i in queue(engine, IOWA.id, "Audubon"))

@@ -55,6 +55,8 @@ def prepared(settings: Settings) -> Engine:
     add_account(
         intake.engine, "pat", "a long password", "certifier", utcnow(), "Pat Chair", scopes=[COUNTY]
     )
+    for reviewer in ("ann", "bob"):
+        add_account(intake.engine, reviewer, "a long password", "reviewer", utcnow())
     return intake.engine
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from canvass.pipeline import reconcile_election
 from canvass.reviewing import decide_item
 from canvass.settings import Settings
+from canvass.store.accounts import add_account
 from canvass.store.audit import verify_chain
 from canvass.store.intake import ReportVersion, reports_by_precinct, store_reports
 from canvass.store.readings import readings_in_force, record_reading
@@ -32,6 +33,8 @@ def test_keying_one_smudged_count_settles_the_rest_of_its_column(
     report = [ReportVersion(PRECINCT, report_of(TALLY), None)]
     store_reports(intake.engine, IOWA.id, "app", "app.csv", "sha-app", report, utcnow())
     engine = intake.engine
+    for reviewer in ("ann", "bob"):
+        add_account(engine, reviewer, "correct horse battery", "reviewer", utcnow())
     reconcile_election(engine, IOWA, utcnow())
     items = {i.fields[0]: i for i in queue(engine, IOWA.id)}
     assert set(items) == {"first.Sanders", "first.Biden"}

@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Engine, select
+from sqlalchemy import CursorResult, Engine, select, update
 from sqlmodel import Session, col
 
 from canvass.errors import ConflictError, NotFoundError
@@ -25,6 +26,7 @@ from canvass.store.audit import append
 from canvass.store.db import session_scope
 from canvass.store.review import frozen_counties
 from canvass.store.tables import DecisionRow, ReviewItemRow
+from reconcile.keyed import CODE as KEYED_CODE
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,12 @@ class DecisionOutcome:
     message: str
 
 
-def item_facts(kind: str, details: dict[str, object], max_value: int | None) -> ItemFacts:
+def item_facts(
+    kind: str,
+    details: dict[str, object],
+    max_value: int | None,
+    keyed_by: frozenset[str] = frozenset(),
+) -> ItemFacts:
     """The policy's view of a stored item: its reports and the value the paper clearly
     shows (items made before `paper_clear` existed: the machine's definite reading)."""
     raw = details.get("reported")
@@ -44,7 +51,32 @@ def item_facts(kind: str, details: dict[str, object], max_value: int | None) -> 
         clear = details.get("paper")
     photos = details.get("photos")
     shown = tuple(int(v) for v in photos.values()) if isinstance(photos, dict) else ()
-    return ItemFacts(kind, reported, clear if isinstance(clear, int) else None, max_value, shown)
+    listed = details.get("disagree")
+    disagree = tuple(str(k) for k in listed) if isinstance(listed, list) else ()
+    paper = clear if isinstance(clear, int) else None
+    return ItemFacts(kind, reported, paper, max_value, shown, disagree, keyed_by)
+
+
+def _facts(session: Session, row: ReviewItemRow, max_value: int | None) -> ItemFacts:
+    details = json.loads(row.details_json)
+    return item_facts(row.kind, details, max_value, _keyed_by(session, row, details))
+
+
+def _keyed_by(session: Session, row: ReviewItemRow, details: dict[str, object]) -> frozenset[str]:
+    """For a finding on a number people keyed: the accounts that keyed or confirmed it."""
+    if row.kind != "math_finding" or details.get("code") != KEYED_CODE:
+        return frozenset()
+    fields = set(json.loads(row.fields_json))
+    found = session.execute(
+        select(col(DecisionRow.reviewer), col(ReviewItemRow.fields_json))
+        .join(ReviewItemRow, col(ReviewItemRow.id) == col(DecisionRow.item_id))
+        .where(
+            col(ReviewItemRow.election_id) == row.election_id,
+            col(ReviewItemRow.precinct_id) == row.precinct_id,
+            col(DecisionRow.action).in_(["paper_says", "confirm_reported"]),
+        )
+    )
+    return frozenset(who for who, keys in found if fields & set(json.loads(keys)))
 
 
 def check_decision(
@@ -61,9 +93,7 @@ def check_decision(
     with Session(engine) as session:
         row = _item(session, item_id)
         _not_frozen(session, row)
-        plan = plan_decision(
-            item_facts(row.kind, json.loads(row.details_json), max_value), action, reason, value
-        )
+        plan = plan_decision(_facts(session, row, max_value), action, reason, value, reviewer)
         if plan.outcome == "entry":
             entry_decides(_entries(session, row), reviewer, plan.value)
         return plan
@@ -79,16 +109,21 @@ def decide(
     value: int | None = None,
     max_value: int | None = None,
 ) -> DecisionOutcome:
-    """Record `reviewer`'s decision on an item they hold, as the policy allows."""
+    """Record `reviewer`'s decision on an item they hold, as the policy allows.
+
+    The transaction starts by taking the claim back with a conditional UPDATE: it locks
+    the item (PostgreSQL's row lock; SQLite's write lock), so two requests of the same
+    account (two tabs, two tokens) cannot both decide or both key an entry: the second
+    finds the claim gone and is refused."""
     with session_scope(engine) as session:
-        row = _held_item(session, item_id, reviewer, now)
-        facts = item_facts(row.kind, json.loads(row.details_json), max_value)
-        plan = plan_decision(facts, action, reason, value)
+        _take_claim(session, item_id, reviewer, now)
+        row = _item(session, item_id)
+        _not_frozen(session, row)
+        plan = plan_decision(_facts(session, row, max_value), action, reason, value, reviewer)
         if plan.outcome == "entry":
             outcome = _entry(session, row, reviewer, plan, reason, now)
         else:
             outcome = _single(session, row, reviewer, plan, reason, now)
-        row.claimed_by, row.claim_expires_at = None, None
         details = {"value": plan.value, "reason": reason, "status": outcome.status}
         append(session, reviewer, f"item.{plan.action}", f"item/{item_id}", details)
         return outcome
@@ -110,13 +145,21 @@ def _not_frozen(session: Session, row: ReviewItemRow) -> None:
         raise ConflictError(f"item {row.id} is already {row.status}")
 
 
-def _held_item(session: Session, item_id: int, reviewer: str, now: datetime) -> ReviewItemRow:
-    row = _item(session, item_id)
-    _not_frozen(session, row)
-    live = row.claim_expires_at is not None and row.claim_expires_at > now
-    if row.claimed_by != reviewer or not live:
+def _take_claim(session: Session, item_id: int, reviewer: str, now: datetime) -> None:
+    """Release `reviewer`'s live claim as the transaction's first write, or refuse."""
+    taken = session.execute(
+        update(ReviewItemRow)
+        .where(
+            col(ReviewItemRow.id) == item_id,
+            col(ReviewItemRow.claimed_by) == reviewer,
+            col(ReviewItemRow.claim_expires_at) > now,
+        )
+        .values(claimed_by=None, claim_expires_at=None)
+    )
+    if not cast(CursorResult[Any], taken).rowcount:
+        row = _item(session, item_id)
+        _not_frozen(session, row)
         raise ConflictError(f"claim item {item_id} first (`canvass resolve {item_id} --claim`)")
-    return row
 
 
 def _single(
@@ -155,6 +198,8 @@ def _entry(
     details["entries"] = len(entries) + 1
     second = "a second blind entry" if is_blind(row.kind) else "a second reviewer to agree"
     details["needs"] = second if not entries else "a third reviewer to decide"
+    if len(entries) > 1:
+        details["needs"] = "another reviewer whose entry matches one already made"
     row.details_json = json.dumps(details, sort_keys=True)
     return DecisionOutcome(
         row.id or 0, "open", f"entry recorded; item {row.id} needs {details['needs']}"

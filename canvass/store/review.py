@@ -215,7 +215,8 @@ def queue_item(row: ReviewItemRow) -> QueueItem:
 def claim(
     engine: Engine, item_id: int, reviewer: str, now: datetime, ttl: timedelta = CLAIM_TTL
 ) -> QueueItem:
-    """Hold an item for `ttl`; refused while another reviewer's claim is live."""
+    """Hold an item for `ttl`; refused while another reviewer's claim is live, and in a
+    certified county (nothing there can be decided until it is reopened)."""
     with session_scope(engine) as session:
         result = session.execute(
             update(ReviewItemRow)
@@ -234,6 +235,10 @@ def claim(
         row = session.get(ReviewItemRow, item_id)
         if row is None:
             raise NotFoundError(f"no review item {item_id}: see `canvass queue`")
+        if row.county in frozen_counties(session, row.election_id):  # rolls the claim back
+            raise ConflictError(
+                f"{row.county} is certified and frozen: an administrator must reopen it first"
+            )
         if not taken:
             if row.status not in ("open", "waiting"):
                 raise ConflictError(f"item {item_id} is {row.status}: nothing to claim")

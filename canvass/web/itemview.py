@@ -19,7 +19,13 @@ from canvass.policy import allowed_actions, is_blind
 from canvass.store.decide import decisions_for
 from canvass.store.review import QueueItem
 from canvass.web.context import WebContext
-from canvass.web.queries import paper_in_force, precinct_items, review_item
+from canvass.web.queries import (
+    certified_scopes,
+    paper_in_force,
+    precinct_items,
+    review_item,
+    withheld_fields,
+)
 from canvass.web.readback import MEASURES, precinct_title
 from canvass.worksheet.layout import WorksheetLayout
 
@@ -117,11 +123,13 @@ class ItemView:
     marks: list[Mark] = field(default_factory=list)
     page: tuple[int, int] = (0, 0)
     photos: list[PhotoRead] = field(default_factory=list)
+    frozen: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return queue_json(self.item, datetime.now(UTC)) | {
             "claimed_by": self.held_by,
             "message": blind_message(self.item) if self.blind else self.item.details.get("message"),
+            "details": {"message": blind_message(self.item)} if self.blind else self.item.details,
             "blind": self.blind,
             "fields_read": [f.__dict__ for f in self.fields],
             "sheet_url": self.sheet_url,
@@ -131,7 +139,7 @@ class ItemView:
             "decisions": self.decisions,
             "entries": self.entries,
             "you_entered": self.entered,
-            "actions": [a.name for a in self.actions],
+            "actions": [a.name for a in self.actions] if self.open else [],
             "photos": [p.__dict__ for p in self.photos],
         }
 
@@ -166,7 +174,9 @@ def actions_for(kind: str, reported: dict[str, int]) -> list[Action]:
 
 def item_view(ctx: WebContext, item_id: int, reviewer: str, now: datetime) -> ItemView:
     item = review_item(ctx.engine, item_id)
-    blind = is_blind(item.kind)
+    withheld = withheld_fields(ctx.engine, ctx.election.id, item.precinct_id)
+    blind = is_blind(item.kind) or bool(withheld & set(item.fields))  # older items too
+    frozen = item.county in certified_scopes(ctx.engine, ctx.election.id)
     paper = paper_in_force(ctx.engine, ctx.election.id, item.precinct_id)
     fields = []
     for key in item.fields:
@@ -202,7 +212,8 @@ def item_view(ctx: WebContext, item_id: int, reviewer: str, now: datetime) -> It
         held_by=holder,
         held_until=item.claim_expires_at if holder else None,
         suggested_value=suggested if isinstance(suggested, int) else None,
-        open=item.status in ("open", "waiting"),
+        open=item.status in ("open", "waiting") and not frozen,
+        frozen=frozen,
         marks=field_marks(ctx.layout, item.fields),
         page=(ctx.layout.width, ctx.layout.height),
         photos=_photos(item),

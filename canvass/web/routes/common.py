@@ -3,6 +3,7 @@ document lists (`errors(...)`, `ErrorAnswer`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query
@@ -115,11 +116,14 @@ def safe_next(target: str | None, fallback: str) -> str:
     return fallback
 
 
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
 def whole_number(text: str | None, what: str = "the value") -> int | None:
     """A form's number field: empty is None, anything but a whole number is refused."""
     if text is None or not text.strip():
         return None
     cleaned = text.strip()
-    if not cleaned.isdigit():
+    if not WHOLE_NUMBER.fullmatch(cleaned):  # ASCII digits only (not superscripts or other scripts)
         raise InputError(f"{what} must be a whole number of 0 or more (you typed {cleaned!r})")
     return int(cleaned)
