@@ -13,7 +13,7 @@ from canvass.model import Election
 from canvass.progress import ProgressCallback
 from canvass.store.decide import decided_values
 from canvass.store.intake import reports_by_precinct
-from canvass.store.readings import paper_of, readings_in_force
+from canvass.store.readings import paper_of, reading_precinct, readings_in_force
 from canvass.store.review import NewItem, queue, sync_items
 from reconcile.compare import DEFAULT_CLEAR_THRESHOLD, Discrepancy, reconcile_precinct
 
@@ -46,6 +46,15 @@ def reconcile_election(
     """Compare the paper in force with every source for every precinct that has either,
     and bring the review queue up to date (idempotent; earlier decisions are kept)."""
     return _reconcile(engine, election, None, now, clear_threshold, progress)
+
+
+def reconcile_photo(engine: Engine, election: Election, photo_id: int, now: datetime) -> None:
+    """After one photo is read (a `canvass worker`): reconcile the precinct it was read as,
+    so its reading reaches the queue and the results wherever reading happens, without
+    anyone running `canvass reconcile`."""
+    precinct = reading_precinct(engine, photo_id)
+    if precinct is not None and precinct in election.precinct_by_id:
+        _reconcile(engine, election, precinct, now, DEFAULT_CLEAR_THRESHOLD, None)
 
 
 def recheck_precinct(engine: Engine, election: Election, precinct: str, now: datetime) -> int:

@@ -225,3 +225,7 @@ def test_sqlite_runs_one_local_worker_and_a_killed_one_is_taken_over(
     assert sum(json.loads(restarted.stdout).values()) + len(first.photos()) == len(photos)
     assert_read_exactly_once(engine, len(photos))
     assert doctor(sqlite_settings)["ok"] is True
+    listed = subprocess.run(
+        [CANVASS, "queue", "--json"], env=env, capture_output=True, text=True, check=True
+    )  # nobody ran `canvass reconcile`: the worker reconciled what it read
+    assert {i["kind"] for i in json.loads(listed.stdout)} >= {"missing_report"}

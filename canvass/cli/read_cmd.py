@@ -20,7 +20,9 @@ from canvass.cli.common import (
 )
 from canvass.cli.setup_cmds import current_election
 from canvass.errors import NotFoundError
+from canvass.pipeline import reconcile_election
 from canvass.store.elections import load_election
+from canvass.store.types import utcnow
 from ingest.blobs import open_blob_store
 from ingest.queue import read_queued
 from ocr.read import PhotoReader, default_reader
@@ -61,7 +63,8 @@ def read_queue(
     workers: Annotated[int | None, typer.Option(help="Processes (default: all cores).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Read every stored photo not yet read, on all cores."""
+    """Read every stored photo not yet read, on all cores, then reconcile (what was read
+    reaches the review queue at once)."""
     settings = settings_of(ctx)
     engine = open_database(settings)
     election = load_election(engine)
@@ -76,9 +79,14 @@ def read_queue(
             workers,
             progress,
         )
+    compared = reconcile_election(engine, election, utcnow()).precincts if summary.read else 0
     if as_json:
-        emit_json({"read": summary.read, "rejected": summary.rejected, "failed": summary.failed})
+        emit_json(
+            {"read": summary.read, "rejected": summary.rejected, "failed": summary.failed}
+            | {"reconciled": compared}
+        )
     else:
         stderr_console().print(
-            f"read {summary.read}, rejected {summary.rejected}, failed {summary.failed}"
+            f"read {summary.read}, rejected {summary.rejected}, failed {summary.failed}; "
+            f"{compared} precincts reconciled"
         )

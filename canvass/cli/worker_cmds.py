@@ -13,6 +13,7 @@ from rich.table import Table
 
 from canvass.cli.common import JsonFlag, emit_json, open_database, progress_bar, settings_of
 from canvass.cli.common import stderr_console as _stderr
+from canvass.pipeline import reconcile_photo
 from canvass.store.elections import load_election
 from canvass.store.jobs import uses_job_queue
 from canvass.store.types import utcnow
@@ -33,7 +34,8 @@ def worker(
     as_json: JsonFlag = False,
 ) -> None:
     """Read stored photos as they arrive, until stopped (SIGTERM/Ctrl-C finish the photos
-    in hand). On PostgreSQL, start one per machine; on SQLite, one in all."""
+    in hand), reconciling each photo's precinct after its reading. On PostgreSQL, start
+    one per machine; on SQLite, one in all."""
     from ocr.read import default_reader
 
     settings = settings_of(ctx)
@@ -49,6 +51,11 @@ def worker(
         )
 
     def report(photo_id: int, status: ReadStatus) -> None:
+        if status == "read":  # its precinct reaches the queue wherever reading happens
+            try:
+                reconcile_photo(engine, election, photo_id, utcnow())
+            except Exception:  # the edge of a long-running loop: reading carries on
+                logging.getLogger("canvass.worker").exception("reconciling after a reading")
         if not as_json:
             console.print(f"photo {photo_id}: {status}", markup=False, highlight=False)
 

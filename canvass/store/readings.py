@@ -221,6 +221,16 @@ def readings_in_force(
     return in_force
 
 
+def reading_precinct(engine: Engine, photo_id: int) -> str | None:
+    """The precinct a photo's accepted reading names (None: not read, or refused)."""
+    with Session(engine) as session:
+        return session.execute(
+            select(col(ReadingRow.precinct_id)).where(
+                col(ReadingRow.photo_id) == photo_id, col(ReadingRow.status) == "read"
+            )
+        ).scalar_one_or_none()
+
+
 def paper_of(stored: StoredReading) -> Paper:
     """The reading in force as reconciliation takes it (the one adapter of the two)."""
     return Paper(stored.photo_id, stored.reading, stored.declared_precinct, stored.earlier)
