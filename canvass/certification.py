@@ -31,7 +31,7 @@ from sqlalchemy import Engine
 from canvass.errors import ConflictError, ForbiddenError, NotFoundError, RefusedError
 from canvass.model import Election
 from canvass.pipeline import reconcile_election
-from canvass.report import ReportContent, render_html, render_pdf, resolved_items
+from canvass.report import ReportContent, render_html, render_pdf
 from canvass.results import (
     ResultRow,
     compute_results,
@@ -51,6 +51,7 @@ from canvass.store.certify import (
     sign_off,
 )
 from canvass.store.signed import record_json, signed_records
+from canvass.store.views import resolved_items
 
 CERTIFIED_FILES = ("results.csv", "manifest.json", "report.html", "report.pdf")
 SIGNING_ROLES = ("certifier", "admin")

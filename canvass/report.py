@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import Engine, select
-from sqlmodel import Session, col
 
-from canvass.store.tables import DecisionRow, ReviewItemRow
+from canvass.store.views import ReportItem
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-@dataclass(frozen=True)
-class ReportItem:
-    id: int
-    precinct: str
-    kind: str
-    message: str
-    decision: str
 
 
 @dataclass(frozen=True)
@@ -38,35 +26,6 @@ class ReportContent:
     precincts: int
     totals: list[tuple[str, tuple[int, int, int, Decimal]]]
     items: list[ReportItem]
-
-
-def resolved_items(engine: Engine, election_id: str, scope: str) -> list[ReportItem]:
-    """Every item of the scope that was resolved, with its final decision."""
-    query = select(ReviewItemRow).where(
-        col(ReviewItemRow.election_id) == election_id, col(ReviewItemRow.status) == "resolved"
-    )
-    if scope != "STATE":
-        query = query.where(col(ReviewItemRow.county) == scope)
-    items: list[ReportItem] = []
-    with Session(engine) as session:
-        for row in session.execute(query.order_by(col(ReviewItemRow.id))).scalars():
-            final = session.execute(
-                select(DecisionRow)
-                .where(col(DecisionRow.item_id) == row.id, col(DecisionRow.final))
-                .order_by(col(DecisionRow.id).desc())
-                .limit(1)
-            ).scalar_one_or_none()
-            said = (
-                ""
-                if final is None
-                else (
-                    f"{final.action}{'' if final.value is None else f' {final.value}'} by "
-                    f"{final.reviewer}: {final.reason}"
-                )
-            )
-            message = json.loads(row.details_json).get("message", "")
-            items.append(ReportItem(row.id or 0, row.precinct_id, row.kind, message, said))
-    return items
 
 
 def render_html(content: ReportContent) -> str:

@@ -122,3 +122,23 @@ def test_the_check_catches_an_import_against_the_layers(tmp_path: Path) -> None:
     sample.write_text("def f():\n    from canvass.web.app import create_app\n")
     assert list(imports(sample)) == [(2, "canvass.web.app")]
     assert RANKS[layer_of("canvass.web.app") or ""] > RANKS[layer_of("reconcile.compare") or ""]
+
+
+def test_sql_lives_only_in_the_store() -> None:
+    """Outside `canvass.store` the product holds an Engine to pass down, and nothing else
+    of SQLAlchemy or SQLModel: every query is a store function."""
+    wrong = []
+    for path in product_files():
+        if module_name(path).startswith("canvass.store"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                top = node.module.split(".")[0]
+                names = {a.name for a in node.names}
+                if top == "sqlmodel" or (top == "sqlalchemy" and names - {"Engine"}):
+                    wrong.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}: {node.module}")
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.split(".")[0] in ("sqlalchemy", "sqlmodel"):
+                        wrong.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}: {alias.name}")
+    assert wrong == [], "\n".join(wrong)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -112,3 +112,10 @@ def verify_chain(engine: Engine) -> ChainCheck:
                 problems.append(f"entry {row.seq} ({row.action} {row.subject}) was altered")
             prev, expected_seq = row.hash, row.seq + 1
     return ChainCheck(entries=count, head=prev, problems=problems)
+
+
+def data_version(engine: Engine) -> int:
+    """The number of the audit log's last entry (0 when empty): every change to the
+    election's data appends one, so a cache keyed by it is never stale."""
+    with Session(engine) as session:
+        return int(session.execute(select(func.max(col(AuditRow.seq)))).scalar_one() or 0)

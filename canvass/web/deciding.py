@@ -10,8 +10,8 @@ from canvass.reviewing import decide_item
 from canvass.store.decide import DecisionOutcome
 from canvass.store.review import claim, queue
 from canvass.store.types import utcnow
+from canvass.store.views import certified_scopes, entered_by
 from canvass.web.context import WebContext
-from canvass.web.queries import certified_scopes, entered_by
 
 
 def claim_and_decide(

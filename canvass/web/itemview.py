@@ -17,15 +17,14 @@ from canvass import reviewing
 from canvass.model import Election
 from canvass.policy import allowed_actions, is_blind
 from canvass.store.decide import decisions_for
-from canvass.store.review import QueueItem
-from canvass.web.context import WebContext
-from canvass.web.queries import (
+from canvass.store.review import QueueItem, queue_item_by_id
+from canvass.store.views import (
     certified_scopes,
     paper_in_force,
     precinct_items,
-    review_item,
     withheld_fields,
 )
+from canvass.web.context import WebContext
 from canvass.web.readback import MEASURES, precinct_title
 from canvass.worksheet.layout import WorksheetLayout
 
@@ -173,7 +172,7 @@ def actions_for(kind: str, reported: dict[str, int]) -> list[Action]:
 
 
 def item_view(ctx: WebContext, item_id: int, reviewer: str, now: datetime) -> ItemView:
-    item = review_item(ctx.engine, item_id)
+    item = queue_item_by_id(ctx.engine, item_id)
     withheld = withheld_fields(ctx.engine, ctx.election.id, item.precinct_id)
     blind = is_blind(item.kind) or bool(withheld & set(item.fields))  # older items too
     frozen = item.county in certified_scopes(ctx.engine, ctx.election.id)

@@ -16,18 +16,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, func, select
-from sqlmodel import Session, col
+from sqlalchemy import Engine
 
 from canvass.model import Election
 from canvass.results import ResultRow, served_results
-from canvass.store.tables import AuditRow
-
-
-def data_version(engine: Engine) -> int:
-    """The number of the audit log's last entry (0 when empty)."""
-    with Session(engine) as session:
-        return int(session.execute(select(func.max(col(AuditRow.seq)))).scalar_one() or 0)
+from canvass.store.audit import data_version
 
 
 @dataclass

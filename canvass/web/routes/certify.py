@@ -26,16 +26,15 @@ from canvass.certification import (
     would_change,
 )
 from canvass.errors import NotFoundError
-from canvass.report import resolved_items
 from canvass.results import provisional_precincts
 from canvass.store.accounts import may_certify
 from canvass.store.certify import STATE, blockers
 from canvass.store.review import queue
 from canvass.store.status import StageCounts, election_status
 from canvass.store.types import utcnow
+from canvass.store.views import certified_scopes, resolved_items
 from canvass.web.auth import Principal
 from canvass.web.context import WebContext, ctx_of, flash, page
-from canvass.web.queries import certified_scopes
 from canvass.web.routes.common import NO_NUL, Admin, Certifier, errors, see_other
 from canvass.web.routes.progress import result_rows, totals_table
 

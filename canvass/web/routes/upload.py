@@ -19,9 +19,9 @@ from starlette.datastructures import UploadFile
 
 from canvass.errors import InputError, RefusedError
 from canvass.model import FieldReading, SheetReading
+from canvass.store.views import PhotoState, photo_state, uploaded_by, withheld_fields
 from canvass.web.auth import Principal
 from canvass.web.context import WebContext, ctx_of, page
-from canvass.web.queries import PhotoState, photo_state, uploaded_by, withheld_fields
 from canvass.web.readback import precinct_title, read_back
 from canvass.web.routes.common import (
     NO_NUL,

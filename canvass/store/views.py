@@ -1,8 +1,9 @@
-"""Read-only look-ups the pages need and no other edge does: one photo by digest, one
-review item by id, the paper in force for one precinct, a precinct's findings.
+"""Read-only views the pages and the reports need: one photo by digest, the paper in
+force for one precinct, a precinct's items, who keyed what, what is withheld from blind
+entry, what is certified, the resolved items a certified report lists.
 
 They only read; every change goes through the store's own functions (intake, claim,
-decide, sign-off), as the command line does.
+decide, sign-off). All SQL lives in `canvass.store`.
 """
 
 from __future__ import annotations
@@ -72,15 +73,6 @@ def photo_state(engine: Engine, sha256: str) -> PhotoState:
         blob_key=photo.blob_key,
         media_type=photo.media_type,
     )
-
-
-def review_item(engine: Engine, item_id: int) -> QueueItem:
-    """One item, whatever its status."""
-    with Session(engine) as session:
-        row = session.get(ReviewItemRow, item_id)
-    if row is None:
-        raise NotFoundError(f"no review item {item_id}: go back to the queue")
-    return queue_item(row)
 
 
 def paper_in_force(engine: Engine, election_id: str, precinct: str) -> PaperInForce | None:
@@ -177,3 +169,41 @@ def uploaded_by(engine: Engine, sha256: str, username: str) -> bool:
             .limit(1)
         ).first()
         return found is not None
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    id: int
+    precinct: str
+    kind: str
+    message: str
+    decision: str
+
+
+def resolved_items(engine: Engine, election_id: str, scope: str) -> list[ReportItem]:
+    """Every item of the scope that was resolved, with its final decision."""
+    query = select(ReviewItemRow).where(
+        col(ReviewItemRow.election_id) == election_id, col(ReviewItemRow.status) == "resolved"
+    )
+    if scope != "STATE":
+        query = query.where(col(ReviewItemRow.county) == scope)
+    items: list[ReportItem] = []
+    with Session(engine) as session:
+        for row in session.execute(query.order_by(col(ReviewItemRow.id))).scalars():
+            final = session.execute(
+                select(DecisionRow)
+                .where(col(DecisionRow.item_id) == row.id, col(DecisionRow.final))
+                .order_by(col(DecisionRow.id).desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            said = (
+                ""
+                if final is None
+                else (
+                    f"{final.action}{'' if final.value is None else f' {final.value}'} by "
+                    f"{final.reviewer}: {final.reason}"
+                )
+            )
+            message = json.loads(row.details_json).get("message", "")
+            items.append(ReportItem(row.id or 0, row.precinct_id, row.kind, message, said))
+    return items
