@@ -11,8 +11,8 @@ import pytest
 from canvass.policy import ACTIONS
 from canvass.settings import Settings
 from canvass.web.routes.common import MAX_ID
-from tests.browser.client import bearer, client_for
-from tests.browser.support import prepare_site
+from tests.support.client import bearer, client_for
+from tests.support.site import prepare_site
 
 TOO_BIG = [0, -1, MAX_ID + 1, 2**63, 10**22]
 PUBLIC = {"/api/session", "/healthz"}

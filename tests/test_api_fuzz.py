@@ -43,8 +43,8 @@ from schemathesis.specs.openapi.checks import (
 from canvass.settings import Settings
 from canvass.web.app import create_app
 from canvass.web.auth import load_secret_key, mint_token
-from tests.browser.support import prepare_site
 from tests.conftest import POSTGRES_ADMIN_URL
+from tests.support.site import prepare_site
 
 SEED = int(os.environ.get("CANVASS_FUZZ_SEED", "20261206"))
 EXAMPLES = int(os.environ.get("CANVASS_FUZZ_EXAMPLES", "25"))

@@ -27,10 +27,10 @@ from canvass.store.sessions import SESSION_MAX_AGE, open_session, session_accoun
 from canvass.store.tables import AuditRow, LoginFailureRow, WebSessionRow
 from canvass.store.throttle import ADDRESS_FREE, PAIR_FREE
 from canvass.store.types import utcnow
-from tests.browser.client import TestClient, bearer, client_for, csrf_of, sign_in
-from tests.browser.support import ACCOUNTS, PASSWORD
 from tests.conftest import CANVASS, canvass_env
-from tests.test_ingest_photos import make_intake
+from tests.support.client import TestClient, bearer, client_for, csrf_of, sign_in
+from tests.support.intake import make_intake
+from tests.support.site import ACCOUNTS, PASSWORD
 
 NEW_PASSWORD = "another horse battery"
 COOKIE = "canvass_session"

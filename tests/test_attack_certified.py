@@ -36,11 +36,13 @@ from canvass.store.review import claim, queue
 from canvass.store.tables import CertificationRow
 from canvass.store.types import utcnow
 from ingest.photos import Custody, intake_photo
-from tests.browser.client import bearer, client_for, sign_in
-from tests.browser.support import PASSWORD, SiteData, precincts_of, prepare_site
 from tests.conftest import CANVASS, canvass_env
-from tests.test_ingest_photos import IOWA, jpeg, make_intake
-from tests.test_reconcile_compare import CERTIFIED, reading_of, report_of
+from tests.support.client import bearer, client_for, sign_in
+from tests.support.images import jpeg
+from tests.support.intake import make_intake
+from tests.support.iowa import CERTIFIED, IOWA
+from tests.support.readings import reading_of, report_of
+from tests.support.site import PASSWORD, SiteData, precincts_of, prepare_site
 
 COUNTY = "Audubon"  # ready to sign off in the prepared site
 TARGET = precincts_of(COUNTY)[0]

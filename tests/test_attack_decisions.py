@@ -21,15 +21,16 @@ from canvass.store.db import open_engine
 from canvass.store.decide import decided_values, decisions_for
 from canvass.store.intake import ReportVersion, store_reports
 from canvass.store.readings import record_reading
-from canvass.store.review import claim, queue
+from canvass.store.review import claim, queue, queue_item_by_id
 from canvass.store.types import utcnow
-from canvass.web.queries import review_item
 from ingest.photos import Custody, intake_photo
-from tests.browser.client import TestClient, bearer, client_for, csrf_of, sign_in
-from tests.browser.support import MISMATCH_FIELD, SiteData, precincts_of, prepare_site
 from tests.conftest import CANVASS, canvass_env
-from tests.test_ingest_photos import IOWA, jpeg, make_intake
-from tests.test_reconcile_compare import CERTIFIED, reading_of, report_of, shaky
+from tests.support.client import TestClient, bearer, client_for, csrf_of, sign_in
+from tests.support.images import jpeg
+from tests.support.intake import make_intake
+from tests.support.iowa import CERTIFIED, IOWA
+from tests.support.readings import reading_of, report_of, shaky
+from tests.support.site import MISMATCH_FIELD, SiteData, precincts_of, prepare_site
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def item_of(settings: Settings, kind: str, county: str = "Adams") -> int:
 
 
 def held_by(settings: Settings, item_id: int) -> str | None:
-    return review_item(open_engine(settings), item_id).holder(utcnow())
+    return queue_item_by_id(open_engine(settings), item_id).holder(utcnow())
 
 
 def test_a_lone_confirm_on_a_blind_item_is_refused(site: SiteData) -> None:
@@ -60,7 +61,7 @@ def test_a_lone_confirm_on_a_blind_item_is_refused(site: SiteData) -> None:
         assert client.get(f"/api/items/{blind}", headers=bearer(settings, "bob")).json()[
             "actions"
         ] == ["paper_says", "request_photo", "escalate"]
-    assert review_item(open_engine(settings), blind).status == "open"
+    assert queue_item_by_id(open_engine(settings), blind).status == "open"
     assert held_by(settings, blind) is None  # a refusal holds nothing
     assert decisions_for(open_engine(settings), blind) == []
     cli = subprocess.run(
@@ -77,7 +78,7 @@ def test_the_report_is_right_stores_the_reports_value(site: SiteData) -> None:
     must store the report's number, whatever that box holds."""
     settings = site.settings
     mismatch = item_of(settings, "mismatch")
-    reported = review_item(open_engine(settings), mismatch).details["reported"]["app"]
+    reported = queue_item_by_id(open_engine(settings), mismatch).details["reported"]["app"]
     with client_for(settings) as client:
         sign_in(client, "ann")
         page = client.get(f"/review/items/{mismatch}").text
@@ -90,7 +91,7 @@ def test_the_report_is_right_stores_the_reports_value(site: SiteData) -> None:
         )  # fmt: skip
     [decision] = decisions_for(open_engine(settings), mismatch)
     assert (decision.action, decision.value, decision.final) == ("confirm_reported", reported, True)
-    precinct = review_item(open_engine(settings), mismatch).precinct_id
+    precinct = queue_item_by_id(open_engine(settings), mismatch).precinct_id
     assert decided_values(open_engine(settings), IOWA.id)[precinct][MISMATCH_FIELD] == reported
 
 
@@ -115,7 +116,7 @@ def test_a_number_nobody_gave_needs_a_second_reviewer_and_meets_the_sheets_bound
     second keys it too: it counts, and the sheet's bounds raise a math finding at once."""
     settings = site.settings
     mismatch = item_of(settings, "mismatch")
-    precinct = review_item(open_engine(settings), mismatch).precinct_id
+    precinct = queue_item_by_id(open_engine(settings), mismatch).precinct_id
     entry = {"action": "paper_says", "value": 999, "reason": "I say so"}
     with client_for(settings) as client:
         first = client.post(
@@ -264,7 +265,7 @@ def test_a_forged_retake_does_not_silently_replace_the_sheet(site: SiteData) -> 
     intake = make_intake(settings)
     engine = intake.engine
     mismatch = item_of(settings, "mismatch")
-    precinct = review_item(engine, mismatch).precinct_id
+    precinct = queue_item_by_id(engine, mismatch).precinct_id
     tally = CERTIFIED[precinct].tally
     true_value = tally.final["Sanders"]
     forged = tally.model_copy(update={"final": tally.final | {"Sanders": true_value + 10}})
@@ -408,7 +409,7 @@ def test_an_older_item_of_a_field_waiting_for_blind_entry_is_blind_too(site: Sit
     settings = site.settings
     engine = open_engine(settings)
     mismatch = item_of(settings, "mismatch")
-    precinct = review_item(engine, mismatch).precinct_id
+    precinct = queue_item_by_id(engine, mismatch).precinct_id
     intake = make_intake(settings)
     unreadable = FieldReading(value=None, confidence=0.3, status="unreadable")
     reading = reading_of(CERTIFIED[precinct].tally, **{MISMATCH_FIELD: unreadable})
@@ -416,7 +417,7 @@ def test_an_older_item_of_a_field_waiting_for_blind_entry_is_blind_too(site: Sit
     assert stored.photo_id is not None
     record_reading(engine, stored.photo_id, IOWA.id, reading, None, utcnow())
     reconcile_election(engine, IOWA, utcnow())
-    assert review_item(engine, mismatch).status == "superseded"
+    assert queue_item_by_id(engine, mismatch).status == "superseded"
     with client_for(settings) as client:
         old = client.get(f"/api/items/{mismatch}", headers=bearer(settings, "bob")).json()
     assert old["blind"] is True and old["reported"] == {}

@@ -24,20 +24,7 @@ from canvass.model import Election
 from canvass.settings import Settings
 from reconcile.caucus_math import MathResult, compute_for_election
 from reconcile.findings import FindingCode, count_by_code
-
-# Precincts (units) with at least one finding of each code.
-EXPECTED_COUNTS = {
-    "FIRST_TOTAL_MISMATCH": 0,
-    "FINAL_EXCEEDS_ATTENDEES": 80,
-    "VIABLE_GROUP_SHRANK": 66,
-    "THRESHOLD_MISMATCH": 0,
-    "NONVIABLE_GROUP_AWARDED": 28,
-    "VIABLE_GROUP_UNAWARDED": 20,
-    "DELEGATE_TOTAL_MISMATCH": 15,
-    "ALLOCATION_MISMATCH": 48,
-    "MORE_VIABLE_GROUPS_THAN_DELEGATES": 57,
-    "COIN_TOSS_REQUIRED": 142,
-}
+from tests.support.iowa import EXPECTED_COUNTS
 
 
 @cache

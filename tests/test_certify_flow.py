@@ -27,8 +27,10 @@ from canvass.store.status import election_status
 from canvass.store.types import utcnow
 from ingest.photos import Custody, intake_photo
 from tests.conftest import CANVASS, canvass_env
-from tests.test_ingest_photos import IOWA, jpeg, make_intake
-from tests.test_reconcile_compare import CERTIFIED, reading_of, report_of
+from tests.support.images import jpeg
+from tests.support.intake import make_intake
+from tests.support.iowa import CERTIFIED, IOWA
+from tests.support.readings import reading_of, report_of
 
 COUNTY = "Adams"
 PRECINCTS = [p.id for p in IOWA.precincts if p.county == COUNTY]

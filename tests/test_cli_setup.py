@@ -8,7 +8,7 @@ from pathlib import Path
 
 from canvass.settings import Settings
 from tests.conftest import CANVASS, canvass_env
-from tests.test_election import apportionment
+from tests.support.iowa import apportionment
 
 
 def run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,8 @@ from ingest.blobs import LocalBlobStore, content_key, sha256_of
 from ingest.doctor import examine
 from ingest.photos import Custody, intake_photo
 from tests.conftest import CANVASS, canvass_env
-from tests.test_ingest_photos import jpeg, make_intake
+from tests.support.images import jpeg
+from tests.support.intake import make_intake
 
 CUSTODY = Custody("chair", "test", "POLK-ANK-01")
 

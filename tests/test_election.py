@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from pathlib import Path
@@ -10,23 +9,9 @@ from pathlib import Path
 import pytest
 
 from canvass.elections.fileformat import dump_election, load_election_file
-from canvass.elections.iowa2020 import CANDIDATES, build_iowa2020
+from canvass.elections.iowa2020 import CANDIDATES
 from canvass.errors import InputError, NotFoundError
-from canvass.settings import REPO_ROOT
-
-DATA = REPO_ROOT / "fixtures" / "iowa2020"
-IOWA = build_iowa2020(DATA)
-
-
-def apportionment() -> dict[tuple[str, str], int]:
-    """(county, short code) -> delegates, read straight from the IDP's published file."""
-    with (DATA / "idp_delegate_apportionment_shortnames.csv").open(newline="") as f:
-        return {
-            (r["County"].strip(), r["Precinct Short Name"].strip()): int(
-                r["Delegates to County Convention"]
-            )
-            for r in csv.DictReader(f)
-        }
+from tests.support.iowa import IOWA, apportionment
 
 
 def test_units_counties_and_satellites() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -13,61 +12,22 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import pillow_heif
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from canvass.elections.iowa2020 import build_iowa2020
 from canvass.errors import NotFoundError
-from canvass.settings import REPO_ROOT, Settings
-from canvass.store.db import migrate, open_engine
-from canvass.store.elections import save_election
+from canvass.settings import Settings
+from canvass.store.db import open_engine
 from canvass.store.tables import PhotoRow, UploadRow
 from ingest.blobs import LocalBlobStore, sha256_of
-from ingest.photos import Custody, Intake, ingest_paths, intake_photo, safe_name
+from ingest.photos import Custody, ingest_paths, intake_photo, safe_name
 from ingest.sniff import Limits
 from tests.conftest import CANVASS, canvass_env
+from tests.support.images import heic, jpeg, pdf, png
+from tests.support.intake import make_intake
 
-IOWA = build_iowa2020(REPO_ROOT / "fixtures" / "iowa2020")
-LIMITS = Limits(max_bytes=40_000_000, max_pixels=100_000_000, max_pdf_pages=20)
 CUSTODY = Custody(uploader="chair@polk", client_source="test", declared_precinct="POLK-ANK-01")
-
-
-def make_intake(settings: Settings, limits: Limits = LIMITS) -> Intake:
-    engine = open_engine(settings)
-    migrate(engine)
-    save_election(engine, IOWA)
-    return Intake(engine, LocalBlobStore(settings.photos_dir), IOWA, limits)
-
-
-def jpeg(width: int = 640, height: int = 480, seed: int = 0, quality: int = 85) -> bytes:
-    rng = np.random.default_rng(seed)
-    pixels = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
-    out = io.BytesIO()
-    Image.fromarray(pixels).save(out, "JPEG", quality=quality)
-    return out.getvalue()
-
-
-def png(width: int = 320, height: int = 240) -> bytes:
-    out = io.BytesIO()
-    Image.new("L", (width, height), 255).save(out, "PNG")
-    return out.getvalue()
-
-
-def heic() -> bytes:
-    pillow_heif.register_heif_opener()
-    out = io.BytesIO()
-    Image.new("RGB", (640, 480), "white").save(out, format="HEIF", quality=80)
-    return out.getvalue()
-
-
-def pdf() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (850, 1100), "white").save(out, "PDF", resolution=100)
-    return out.getvalue()
 
 
 def png_bomb(width: int = 30_000, height: int = 30_000) -> bytes:

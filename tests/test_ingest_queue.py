@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import io
-
-from PIL import Image
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from canvass.model import FieldReading, ReadOutcome, SheetReading
 from canvass.settings import Settings
 from canvass.store.readings import photo_history, queued_photos, readings_in_force
 from canvass.store.tables import ReadingRow
 from ingest.photos import Custody, intake_photo
 from ingest.queue import read_queued
-from tests.test_ingest_photos import jpeg, make_intake
-
-
-def fake_reader(data: bytes) -> ReadOutcome:
-    """Reads the precinct from the image width (a stand-in for the QR code)."""
-    width = Image.open(io.BytesIO(data)).size[0]
-    if width < 200:
-        return ReadOutcome(SheetReading(status="rejected", reason="too small: retake it"), {})
-    if width == 666:
-        raise RuntimeError("reader bug")
-    precinct = "POLK-ANK-01" if width < 700 else "POLK-ANK-02"
-    field = FieldReading(value=width, confidence=0.99, status="ok")
-    reading = SheetReading(
-        status="read", precinct=precinct, form="test", fields={"attendees": field}
-    )
-    return ReadOutcome(reading, {"attendees.png": b"png-bytes"})
+from tests.support.images import jpeg
+from tests.support.intake import make_intake
+from tests.support.readings import fake_reader
 
 
 def test_queue_is_read_once_in_parallel(database_settings: Settings) -> None:

@@ -8,16 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from canvass.elections.iowa2020 import build_iowa2020
-from canvass.settings import REPO_ROOT, Settings
+from canvass.settings import Settings
 from canvass.store.db import migrate, open_engine
 from canvass.store.elections import save_election
 from canvass.store.intake import reports_in_force, store_reports
 from canvass.store.types import utcnow
 from ingest.reports import parse_reports
 from tests.conftest import CANVASS, canvass_env
+from tests.support.iowa import IOWA
 
-IOWA = build_iowa2020(REPO_ROOT / "fixtures" / "iowa2020")
 GOOD_CSV = (
     "precinct,field,value,received_at\n"
     "POLK-ANK-01,attendees,215,2020-02-03T21:30:00-06:00\n"

@@ -15,7 +15,7 @@ from canvass.cli import build_app
 from canvass.cli.math_cmd import read_tallies
 from canvass.errors import InputError, NotFoundError
 from canvass.settings import REPO_ROOT
-from tests.test_certified_2020 import EXPECTED_COUNTS
+from tests.support.iowa import EXPECTED_COUNTS
 
 CANVASS = str(Path(os.environ.get("VIRTUAL_ENV", REPO_ROOT / ".venv")) / "bin" / "canvass")
 EXAMPLE = REPO_ROOT / "fixtures" / "examples" / "tally-solon.json"

@@ -10,12 +10,13 @@ from canvass.store.accounts import add_account
 from canvass.store.audit import verify_chain
 from canvass.store.intake import ReportVersion, reports_by_precinct, store_reports
 from canvass.store.readings import readings_in_force, record_reading
-from canvass.store.review import queue
+from canvass.store.review import queue, queue_item_by_id
 from canvass.store.types import utcnow
-from canvass.web.queries import review_item
 from ingest.photos import Custody, intake_photo
-from tests.test_ingest_photos import IOWA, jpeg, make_intake
-from tests.test_reconcile_compare import PRECINCT, TALLY, reading_of, report_of, shaky
+from tests.support.images import jpeg
+from tests.support.intake import make_intake
+from tests.support.iowa import IOWA
+from tests.support.readings import PRECINCT, TALLY, reading_of, report_of, shaky
 
 OTHER = "BENTON-BN"
 
@@ -46,8 +47,8 @@ def test_keying_one_smudged_count_settles_the_rest_of_its_column(
     assert outcome.status == "resolved"
     assert "settle 1 more item of BENTON-BG" in outcome.message
     assert queue(engine, IOWA.id) == []
-    assert review_item(engine, biden.id).status == "resolved"
-    assert review_item(engine, items["first.Sanders"].id).status == "superseded"
+    assert queue_item_by_id(engine, biden.id).status == "resolved"
+    assert queue_item_by_id(engine, items["first.Sanders"].id).status == "superseded"
     assert verify_chain(engine).ok
 
 

@@ -2,54 +2,10 @@
 
 from __future__ import annotations
 
-from canvass.elections.iowa2020 import build_iowa2020
-from canvass.elections.iowa2020_results import load_certified
-from canvass.model import FieldReading, SheetReading, Tally
-from canvass.settings import REPO_ROOT
-from reconcile.compare import Paper, field_keys, reconcile_precinct
-
-DATA = REPO_ROOT / "fixtures" / "iowa2020"
-IOWA = build_iowa2020(DATA)
-CERTIFIED = {u.tally.precinct: u for u in load_certified(DATA, IOWA)}
-
-
-def confident_field(value: int, boxes: int, sure: float = 0.99999) -> FieldReading:
-    """A field read with near certainty: right-aligned digits, leading boxes blank."""
-    text = str(value).rjust(boxes) if value else " " * boxes
-    probs = []
-    for ch in text:
-        index = 0 if ch == " " else int(ch) + 1
-        probs.append(tuple(sure if k == index else (1 - sure) / 10 for k in range(11)))
-    status = "blank" if value == 0 else "ok"
-    return FieldReading(value=value or None, confidence=sure, status=status, boxes=tuple(probs))
-
-
-def reading_of(tally: Tally, **override: FieldReading) -> SheetReading:
-    fields: dict[str, FieldReading] = {}
-    for key in field_keys(IOWA):
-        measure, _, candidate = key.partition(".")
-        if key == "viability_threshold":
-            continue
-        value = (
-            getattr(tally, measure)
-            if not candidate
-            else (getattr(tally, measure) or {}).get(candidate, 0)
-        )
-        fields[key] = confident_field(int(value or 0), 2 if measure == "county_delegates" else 4)
-    fields.update(override)
-    return SheetReading(status="read", precinct=tally.precinct, form="test", fields=fields)
-
-
-def report_of(tally: Tally) -> dict[str, float]:
-    fields: dict[str, float] = {"attendees": tally.attendees}
-    for measure in ("first", "final", "county_delegates"):
-        for candidate, value in (getattr(tally, measure) or {}).items():
-            fields[f"{measure}.{candidate}"] = value
-    return fields
-
-
-PRECINCT = "BENTON-BG"  # 44 attendees, 9 delegates, five viable groups, a clean sheet
-TALLY = CERTIFIED[PRECINCT].tally
+from canvass.model import FieldReading
+from reconcile.compare import Paper, reconcile_precinct
+from tests.support.iowa import CERTIFIED, IOWA
+from tests.support.readings import PRECINCT, TALLY, confident_field, reading_of, report_of, shaky
 
 
 def test_matching_paper_and_report_clear_every_field() -> None:
@@ -157,10 +113,6 @@ def test_keys_are_stable_for_the_same_inputs() -> None:
         IOWA, PRECINCT, Paper(1, reading_of(TALLY)), {"app": report | {"final.Sanders": 22}}
     )
     assert {d.key for d in changed.discrepancies} != {d.key for d in first.discrepancies}
-
-
-def shaky(value: int, boxes: int, sure: float) -> FieldReading:
-    return confident_field(value, boxes, sure=sure).model_copy(update={"status": "uncertain"})
 
 
 def test_the_sheets_sums_confirm_a_count_its_image_alone_cannot() -> None:

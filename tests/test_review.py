@@ -12,10 +12,9 @@ from canvass.errors import ConflictError, InputError
 from canvass.settings import Settings
 from canvass.store.audit import verify_chain
 from canvass.store.decide import decide, decisions_for
-from canvass.store.review import NewItem, claim, queue, sync_items
+from canvass.store.review import NewItem, claim, queue, queue_item_by_id, sync_items
 from canvass.store.types import utcnow
-from canvass.web.queries import review_item
-from tests.test_ingest_photos import make_intake
+from tests.support.intake import make_intake
 
 
 def item(
@@ -62,7 +61,7 @@ def test_queue_is_ordered_by_effect_and_rerun_keeps_decisions(database_settings:
     changed = sync_items(engine, "iowa-dem-2020", ["POLK-ANK-01"], [item("a"), item("d")], utcnow())
     assert (changed.created, changed.superseded) == (1, 1)  # c; b is resolved: its record stays
     assert decisions_for(engine, ids[0])[0].action == "confirm_reported"
-    assert review_item(engine, ids[0]).status == "resolved"
+    assert queue_item_by_id(engine, ids[0]).status == "resolved"
     assert verify_chain(engine).ok
 
 

@@ -11,15 +11,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, SQLModel
 
-from canvass.elections.iowa2020 import build_iowa2020
 from canvass.errors import ConflictError, NotReadyError, StorageError
 from canvass.model import County, Election, Precinct
-from canvass.settings import REPO_ROOT, Settings
+from canvass.settings import Settings
 from canvass.store.db import migrate, open_engine, require_current_schema
 from canvass.store.elections import load_election, save_election
 from canvass.store.tables import ElectionRow
-
-IOWA = build_iowa2020(REPO_ROOT / "fixtures" / "iowa2020")
+from tests.support.iowa import IOWA
 
 
 def small_election(ratio: float = 0.1) -> Election:

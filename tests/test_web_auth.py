@@ -25,10 +25,10 @@ from canvass.web.auth import (
     token_username,
     undeclared_routes,
 )
-from tests.browser.client import TestClient, bearer, client_for, csrf_of, sign_in
-from tests.browser.support import ACCOUNTS, PASSWORD
 from tests.conftest import CANVASS, canvass_env
-from tests.test_ingest_photos import make_intake
+from tests.support.client import TestClient, bearer, client_for, csrf_of, sign_in
+from tests.support.intake import make_intake
+from tests.support.site import ACCOUNTS, PASSWORD
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 
 from canvass.certification import CERTIFIED_FILES, certified_folder
 from canvass.settings import Settings
-from tests.browser.client import bearer, client_for, sign_in
-from tests.browser.support import SiteData, prepare_site
+from tests.support.client import bearer, client_for, sign_in
+from tests.support.site import SiteData, prepare_site
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from canvass.settings import Settings
 from canvass.store.db import open_engine
 from canvass.store.readings import readings_in_force
 from canvass.store.review import queue
-from canvass.web.queries import paper_in_force
-from tests.browser.client import bearer, client_for, csrf_of, sign_in
-from tests.browser.support import MISMATCH_FIELD, SiteData, prepare_site
-from tests.test_ingest_photos import IOWA
+from canvass.store.views import paper_in_force
+from tests.support.client import bearer, client_for, csrf_of, sign_in
+from tests.support.iowa import IOWA
+from tests.support.site import MISMATCH_FIELD, SiteData, prepare_site
 
 
 @pytest.fixture

@@ -17,9 +17,11 @@ from canvass.web.readback import read_back
 from ingest.blobs import open_blob_store
 from ingest.queue import read_queued
 from ocr.read import default_reader
-from tests.browser.client import bearer, client_for, sign_in
-from tests.browser.support import ACCOUNTS, BLURRED_PHOTO, PASSWORD, UPLOAD_PHOTO, truth_of
-from tests.test_ingest_photos import IOWA, jpeg, make_intake
+from tests.support.client import bearer, client_for, sign_in
+from tests.support.images import jpeg
+from tests.support.intake import make_intake
+from tests.support.iowa import IOWA
+from tests.support.site import ACCOUNTS, BLURRED_PHOTO, PASSWORD, UPLOAD_PHOTO, truth_of
 
 JPEG = {"Content-Type": "image/jpeg"}
 

@@ -28,8 +28,10 @@ from canvass.store.types import utcnow
 from ingest.blobs import open_blob_store
 from ingest.photos import Custody, intake_photo
 from ingest.queue import read_stored_photo
-from tests.test_ingest_photos import IOWA, jpeg, make_intake
-from tests.test_ingest_queue import fake_reader
+from tests.support.images import jpeg
+from tests.support.intake import make_intake
+from tests.support.iowa import IOWA
+from tests.support.readings import fake_reader
 
 CUSTODY = Custody("chair", "test", "POLK-ANK-01")
 

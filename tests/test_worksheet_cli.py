@@ -13,7 +13,7 @@ from canvass.settings import Settings
 from canvass.worksheet.layout import build_layout
 from canvass.worksheet.qr import decode_qr
 from tests.conftest import CANVASS, canvass_env
-from tests.test_worksheet_render import read_grey
+from tests.support.images import read_grey
 
 
 def run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:

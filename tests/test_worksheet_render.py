@@ -20,6 +20,7 @@ from canvass.worksheet.layout import ARUCO_DICTIONARY, WorksheetLayout, build_la
 from canvass.worksheet.pdf import write_pdf
 from canvass.worksheet.qr import SheetIdentity, decode_qr, parse_payload
 from canvass.worksheet.render import WorksheetRenderer, display_name, save_sheet
+from tests.support.images import read_grey
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +31,6 @@ def iowa() -> Election:
 @pytest.fixture(scope="module")
 def renderer(iowa: Election) -> WorksheetRenderer:
     return WorksheetRenderer(build_layout(iowa), iowa)
-
-
-def read_grey(path: Path) -> NDArray[np.uint8]:
-    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-    assert image is not None, path
-    return np.asarray(image, np.uint8)
 
 
 def detect_markers(grey: NDArray[np.uint8]) -> dict[int, NDArray[np.float32]]:

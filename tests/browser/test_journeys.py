@@ -24,7 +24,8 @@ from canvass.settings import Settings
 from canvass.store.db import open_engine
 from canvass.store.decide import decisions_for
 from canvass.store.review import queue
-from tests.browser.support import (
+from tests.support.iowa import IOWA
+from tests.support.site import (
     BLURRED_PHOTO,
     PASSWORD,
     SCREENSHOTS,
@@ -33,7 +34,6 @@ from tests.browser.support import (
     prepare_site,
     running_server,
 )
-from tests.test_ingest_photos import IOWA
 
 pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from canvass.settings import Settings
 from canvass.web.app import create_app
 from canvass.web.auth import load_secret_key, mint_token
-from tests.browser.support import PASSWORD
+from tests.support.site import PASSWORD
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette's note about httpx2; httpx is what is installed

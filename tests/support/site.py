@@ -37,8 +37,10 @@ from ingest.photos import Custody, intake_photo
 from ingest.queue import read_queued
 from ocr.read import default_reader
 from tests.conftest import CANVASS, canvass_env
-from tests.test_ingest_photos import IOWA, jpeg, make_intake
-from tests.test_reconcile_compare import CERTIFIED, reading_of, report_of
+from tests.support.images import jpeg
+from tests.support.intake import make_intake
+from tests.support.iowa import CERTIFIED, IOWA
+from tests.support.readings import reading_of, report_of
 
 PHOTOS = REPO_ROOT / "fixtures" / "photos" / "small"
 REAL_PHOTO = PHOTOS / "photo-00001.jpg"  # ADAIR-03SW
