@@ -47,7 +47,7 @@ class SheetOdds:
     identity anyway (about 1 in 10 for the near misses that matter). High enough that a
     sure sum confirms a nearly sure field; low enough that a paper whose arithmetic is
     wrong keeps its own reading (a value the image gives 1 in 1,000 cannot win on the sum
-    alone). `python -m ocr.bench_read` prints the figures at other odds.
+    alone). `python -m bench.read` prints the figures at other odds.
     """
 
     first_total: float = 1000.0
