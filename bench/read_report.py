@@ -14,7 +14,7 @@ from rich.table import Table
 from bench.read_results import CONFUSED, REJECT_WORDS, FieldSample, PhotoResult
 from canvass.elections.iowa2020 import build_iowa2020
 from canvass.model import Election, FieldReading
-from canvass.settings import REPO_ROOT
+from canvass.settings import BUILTIN_DATA
 from ocr.assemble import Bands, assemble_field
 from ocr.verify import support_for
 from reconcile.joint import SheetOdds, facts_for, support_sheet
@@ -97,7 +97,7 @@ def hard_alternatives(truth: int, boxes: int) -> list[int]:
 @lru_cache(maxsize=1)
 def iowa() -> Election:
     """The election the generated photos are drawn from (their precincts' delegates)."""
-    return build_iowa2020(REPO_ROOT / "fixtures" / "iowa2020")
+    return build_iowa2020(BUILTIN_DATA / "iowa2020")
 
 
 def supporters(photo: PhotoResult, odds: SheetOdds | None) -> Supporter:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from canvass.elections.iowa2020 import build_iowa2020
-from canvass.settings import REPO_ROOT
+from canvass.settings import BUILTIN_DATA
 from canvass.worksheet.layout import Box
 from ocr.page import cut_region, decode_photo, locate_sheet
 from ocr.read import PhotoReader, default_reader
@@ -20,7 +20,7 @@ from ocr.tesseract import DIGIT_WHITELIST, read_text
 @lru_cache(maxsize=1)
 def reader() -> PhotoReader:
     """The reader for the built-in Iowa 2020 worksheets, built once per process."""
-    return default_reader(build_iowa2020(REPO_ROOT / "fixtures" / "iowa2020"))
+    return default_reader(build_iowa2020(BUILTIN_DATA / "iowa2020"))
 
 
 def tesseract_fields(photos: list[Path], limit: int) -> dict[str, Any]:

@@ -1,7 +1,7 @@
-"""The real handwritten digits in `fixtures/handwriting/digits.png`, split once for everyone.
+"""The real handwritten digits in `canvass/data/handwriting/digits.png`, split once for everyone.
 
 5,000 MNIST samples, 20x20 px, grey on black, 100 a row, 50 rows; class d fills rows 5d..5d+4
-(see fixtures/handwriting/PROVENANCE.md). The split is by sample, fixed and shared by the
+(see canvass/data/handwriting/PROVENANCE.md). The split is by sample, fixed and shared by the
 reader's training and the photo generator, so that no digit used to fill an evaluation
 photo is ever used to train or calibrate the reader:
 

@@ -12,6 +12,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+BUILTIN_DATA = Path(__file__).resolve().parent / "data"
+"""The data the product needs at run time (Iowa 2020, the handwriting samples the photo
+generator writes with), shipped inside the package, so an installed wheel has it."""
 
 
 class Settings(BaseSettings):
@@ -76,8 +79,8 @@ class Settings(BaseSettings):
         description="A worker silent this long is taken for dead and its jobs are run again.",
     )
     fixtures_dir: Path = Field(
-        default=REPO_ROOT / "fixtures",
-        description="The project's committed data (Iowa 2020, handwriting samples).",
+        default=BUILTIN_DATA,
+        description="The built-in data (Iowa 2020, handwriting samples): the package's own.",
     )
 
     @property

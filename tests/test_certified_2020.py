@@ -7,7 +7,7 @@ FIRST_TOTAL_MISMATCH cannot occur here and FINAL_EXCEEDS_ATTENDEES means "final 
 above first total". The data records no coin-toss winners, so every tie the rules meet
 is COIN_TOSS_REQUIRED.
 
-fixtures/iowa2020/precinct_county_delegates.csv pairs 9 pairs of precincts' long names
+canvass/data/iowa2020/precinct_county_delegates.csv pairs 9 pairs of precincts' long names
 with each other's short codes (Johnson's UNIVERSITY HEIGHTS with UN instead of UH, ...);
 canvass.elections.iowa2020.SWAPPED_NAMES puts them back. Before that correction the same
 data gave 0/80/71/0/35/22/33/60/58/143 (18 precincts carried their neighbour's delegates).

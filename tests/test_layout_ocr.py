@@ -10,13 +10,11 @@ shipped code (`canvass/`, `ingest/`, `reconcile/`) imports; training code belong
 from __future__ import annotations
 
 import ast
-import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 from canvass.settings import REPO_ROOT
+from tests.support.wheel import build_wheel
 
 SHIPPED = ("canvass", "ingest", "ocr", "reconcile")
 NOT_SHIPPED = ("bench", "training", "tests")
@@ -106,30 +104,7 @@ def test_shipped_code_never_imports_training_or_bench() -> None:
 
 
 def test_wheel_ships_the_product_and_its_data_only(tmp_path: Path) -> None:
-    # Built from a copy, so no build/ or egg-info lands in the checkout.
-    source = tmp_path / "source"
-    shutil.copytree(
-        REPO_ROOT,
-        source,
-        ignore=shutil.ignore_patterns(
-            ".git",
-            ".venv",
-            "bench-out",
-            "build",
-            "dist",
-            "*.egg-info",
-            "__pycache__",
-            ".*_cache",
-            ".hypothesis",
-            "canvass-data",
-            "fixtures",
-        ),
-    )
-    out = tmp_path / "wheel"
-    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr
-    (wheel,) = out.glob("canvass-*.whl")
+    wheel = build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
 
     tops = {name.split("/")[0] for name in names if ".dist-info/" not in name}
@@ -147,6 +122,8 @@ def test_wheel_ships_the_product_and_its_data_only(tmp_path: Path) -> None:
         | tracked("canvass/templates", "*.j2")
         | tracked("canvass/store/migrations", "*.mako")
         | tracked("canvass/store/migrations/versions", "*.py")
+        | tracked("canvass/data/iowa2020", "*")
+        | tracked("canvass/data/handwriting", "*")
     )
     assert {"ocr/models/digits-v1.npz", "ocr/models/digits-cnn.onnx"} <= data
     assert data <= names, sorted(data - names)

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from canvass.elections.iowa2020 import build_iowa2020
-from canvass.settings import REPO_ROOT
+from canvass.settings import BUILTIN_DATA
 from canvass.worksheet.layout import WorksheetLayout, build_layout
 from canvass.worksheet.render import WorksheetRenderer
 from ocr.crossing import crossing_flags
 from ocr.page import LocatedSheet
 
-IOWA = build_iowa2020(REPO_ROOT / "fixtures" / "iowa2020")
+IOWA = build_iowa2020(BUILTIN_DATA / "iowa2020")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 
 from canvass.errors import InputError, NotFoundError, NotReadyError
 from canvass.handwriting import load_digits
-from canvass.settings import REPO_ROOT
+from canvass.settings import BUILTIN_DATA
 from ocr import tesseract
 from ocr.digit_prep import prepare
 from ocr.digits import (
@@ -30,7 +30,7 @@ from ocr.digits import (
 )
 from training.augment import BLANK, Rendered, render
 
-DIGITS_PNG = REPO_ROOT / "fixtures" / "handwriting" / "digits.png"
+DIGITS_PNG = BUILTIN_DATA / "handwriting" / "digits.png"
 ACCURACY_FLOOR = 0.95  # bench: 0.964 on 3,000 evaluate crops; 0.983 on this sample
 # A box accepted on its own must clear the threshold that let no wrong reading of the 7,000
 # calibration crops through; the three-way product reads one atypical sample wrongly at

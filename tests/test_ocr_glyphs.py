@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from canvass.elections.iowa2020 import build_iowa2020
 from canvass.handwriting import DigitSamples, load_digits
-from canvass.settings import REPO_ROOT
+from canvass.settings import BUILTIN_DATA
 from canvass.worksheet.layout import WorksheetLayout, build_layout
 from canvass.worksheet.render import WorksheetRenderer
 from ocr.digits import load_engine
@@ -18,7 +18,7 @@ from ocr.glyphs import printed_around, recut_boxes
 from ocr.page import LocatedSheet, cut_region
 from ocr.read import BOX_MARGIN, BOX_PIXELS, ModelBoxes, PhotoReader, reread_crossing
 
-IOWA = build_iowa2020(REPO_ROOT / "fixtures" / "iowa2020")
+IOWA = build_iowa2020(BUILTIN_DATA / "iowa2020")
 KEY = "final.Sanders"
 Page = NDArray[np.uint8]
 
@@ -36,7 +36,7 @@ def page(layout: WorksheetLayout) -> Page:
 
 @pytest.fixture(scope="module")
 def samples() -> DigitSamples:
-    return load_digits(REPO_ROOT / "fixtures" / "handwriting" / "digits.png", "evaluate")
+    return load_digits(BUILTIN_DATA / "handwriting" / "digits.png", "evaluate")
 
 
 def clear_sample(samples: DigitSamples, digit: int) -> NDArray[np.uint8]:

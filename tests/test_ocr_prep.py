@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from canvass.handwriting import load_digits
-from canvass.settings import REPO_ROOT
+from canvass.settings import BUILTIN_DATA
 from canvass.synth.generate import plan_jobs
 from canvass.synth.sources import certified_units
 from ocr.digit_prep import (
@@ -38,7 +38,7 @@ def slow_blank(crop: np.ndarray) -> bool:  # type: ignore[type-arg]
 
 
 def test_the_blank_shortcut_agrees_with_the_full_steps() -> None:
-    samples = load_digits(REPO_ROOT / "fixtures" / "handwriting" / "digits.png", "evaluate")
+    samples = load_digits(BUILTIN_DATA / "handwriting" / "digits.png", "evaluate")
     pick = np.arange(0, len(samples.labels), 10)
     rendered = render(samples.images[pick], samples.ids[pick], samples.labels[pick], 3, 1, 40, 200)
     jobs = plan_jobs(certified_units(FIXTURES, iowa()), 1, 9, 0.0)

@@ -12,14 +12,14 @@ import pytest
 from PIL import Image
 
 from canvass.elections.iowa2020 import build_iowa2020
-from canvass.settings import REPO_ROOT
+from canvass.settings import BUILTIN_DATA
 from canvass.synth.generate import SynthConfig, generate_set, plan_jobs
 from canvass.synth.sources import certified_units
 from ocr.assemble import Bands
 from ocr.page import decode_photo, locate_sheet
 from ocr.read import PhotoReader, default_reader, match_precinct, read_photo
 
-FIXTURES = REPO_ROOT / "fixtures"
+FIXTURES = BUILTIN_DATA
 IOWA = build_iowa2020(FIXTURES / "iowa2020")
 REASON_WORDS = {
     "corner_cut": "corner",

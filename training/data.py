@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 
 from canvass.errors import NotReadyError
 from canvass.handwriting import Split
-from canvass.settings import REPO_ROOT
+from canvass.settings import BUILTIN_DATA
 from ocr.digit_prep import FRAME, GEOMETRY_SIZE, NET_FRAME, Prepared, prepare
 from ocr.digits import EDGE_INK, REJECT
 from training.augment import BLANK, render
@@ -44,7 +44,7 @@ from training.font_digits import load_font_digits
 from training.mnist_test import test_digits
 from training.page_crops import make_page_crops
 
-DIGITS_PNG = REPO_ROOT / "fixtures" / "handwriting" / "digits.png"
+DIGITS_PNG = BUILTIN_DATA / "handwriting" / "digits.png"
 SOURCES = ("mnist", "fonts", "pages", "mnist-test")
 FIELDS = ("frames", "geometry", "labels", "edge", "source", "binary")
 SET_VERSION = 4  # bump when the preprocessing changes: cached sets are rebuilt

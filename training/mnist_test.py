@@ -138,14 +138,14 @@ def check(folder: Path, digits_png: Path) -> None:
 
 def main() -> None:
     """Command line: download the file, or check where digits.png's samples come from."""
-    from canvass.settings import REPO_ROOT
+    from canvass.settings import BUILTIN_DATA
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--folder", type=Path, default=Path("/tmp/canvass-mnist"))
     parser.add_argument("--check", action="store_true", help="match digits.png against it")
     args = parser.parse_args()
     if args.check:
-        check(args.folder, REPO_ROOT / "fixtures" / "handwriting" / "digits.png")
+        check(args.folder, BUILTIN_DATA / "handwriting" / "digits.png")
     else:
         print(fetch(args.folder))
 

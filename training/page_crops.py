@@ -31,7 +31,7 @@ from canvass.elections.iowa2020 import build_iowa2020
 from canvass.errors import InputError
 from canvass.handwriting import Split
 from canvass.model import Election
-from canvass.settings import REPO_ROOT
+from canvass.settings import BUILTIN_DATA
 from canvass.synth.fill import DigitBank
 from canvass.synth.generate import PhotoJob, SynthConfig, make_photo, plan_jobs
 from canvass.synth.sources import certified_units
@@ -43,7 +43,7 @@ BLANK = -1
 REJECT = 10
 BOX_PIXELS = 64  # as ocr.read cuts them
 BOX_MARGIN = 0.08
-FIXTURES = REPO_ROOT / "fixtures"
+FIXTURES = BUILTIN_DATA
 
 
 @dataclass(frozen=True)

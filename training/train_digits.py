@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from canvass.settings import REPO_ROOT
+from canvass.settings import BUILTIN_DATA, REPO_ROOT
 from ocr.convnet import logits_of
 from ocr.digit_prep import Prepared, features, network_inputs, prepare
 from ocr.digits import (
@@ -64,7 +64,7 @@ from training.svm_fit import train_svm
 SEED = 20200203
 SVM_C = 5.0
 SVM_GAMMA = 0.2
-DIGITS_PNG = REPO_ROOT / "fixtures" / "handwriting" / "digits.png"
+DIGITS_PNG = BUILTIN_DATA / "handwriting" / "digits.png"
 MODEL_NAME = "digits-v1.npz"
 
 

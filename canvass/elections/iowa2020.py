@@ -1,6 +1,6 @@
-"""Build the Iowa Democratic caucuses of 2020 from the certified data in `fixtures/iowa2020/`.
+"""Build the Iowa Democratic caucuses of 2020 from the certified data in `canvass/data/iowa2020/`.
 
-Sources (see fixtures/iowa2020/PROVENANCE.md): the IDP's delegate apportionment (delegates
+Sources (see canvass/data/iowa2020/PROVENANCE.md): the IDP's delegate apportionment (delegates
 each precinct elects and its SDE weight) and the certified results (for the list of
 satellite caucuses and the SDE each satellite group carried per attendee).
 

@@ -1,4 +1,4 @@
-"""The certified 2020 results (fixtures/iowa2020/thecaucuses_...csv) as Tallies.
+"""The certified 2020 results (canvass/data/iowa2020/thecaucuses_...csv) as Tallies.
 
 The published file has first alignment, final alignment and SDE per candidate per unit;
 county delegates are recovered exactly as SDE / (precinct SDE / precinct delegates)

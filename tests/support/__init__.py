@@ -1,7 +1,7 @@
 """What the tests share; a test module imports its helpers from here, never from another
 test module (tests/test_support_imports.py holds them to it).
 
-- iowa.py: the built-in Iowa 2020 election (IOWA, from fixtures/iowa2020), its certified
+- iowa.py: the built-in Iowa 2020 election (IOWA, from canvass/data/iowa2020), its certified
   results (CERTIFIED), the IDP's apportionment file read straight, and the finding counts
   the validator gives over the certified results (EXPECTED_COUNTS).
 - images.py: image files made in memory (jpeg, png, heic, pdf) and a PNG read back grey.

@@ -1,4 +1,4 @@
-"""The built-in Iowa 2020 election and what its fixtures (fixtures/iowa2020, see its
+"""The built-in Iowa 2020 election and what its fixtures (canvass/data/iowa2020, see its
 PROVENANCE.md) are known to hold."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import csv
 
 from canvass.elections.iowa2020 import build_iowa2020
 from canvass.elections.iowa2020_results import load_certified
-from canvass.settings import REPO_ROOT
+from canvass.settings import BUILTIN_DATA
 
-DATA = REPO_ROOT / "fixtures" / "iowa2020"
+DATA = BUILTIN_DATA / "iowa2020"
 IOWA = build_iowa2020(DATA)
 CERTIFIED = {u.tally.precinct: u for u in load_certified(DATA, IOWA)}
 
