@@ -24,8 +24,8 @@ loaded once per process (the lru_cache on `load_engine` is the only module-level
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -101,29 +101,6 @@ class DigitEngine(Protocol):
     def classify(self, crops: Sequence[GrayImage]) -> list[BoxReading]:
         """One reading per crop, in order."""
         ...
-
-
-@dataclass
-class FakeDigitEngine:
-    """Returns scripted readings in order (for fast tests of the page reader); records the
-    crops it was given. Raises AssertionError when the script runs out."""
-
-    script: Iterable[BoxReading]
-    seen: list[GrayImage] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self._pending = iter(self.script)
-
-    def classify(self, crops: Sequence[GrayImage]) -> list[BoxReading]:
-        """The next len(crops) scripted readings."""
-        readings = []
-        for crop in crops:
-            self.seen.append(crop)
-            reading = next(self._pending, None)
-            if reading is None:
-                raise AssertionError("FakeDigitEngine: the script has no more readings")
-            readings.append(reading)
-        return readings
 
 
 @dataclass(frozen=True)

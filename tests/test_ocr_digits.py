@@ -20,10 +20,7 @@ from ocr.digits import (
     DEFAULT_MODEL,
     REJECT,
     BoxReading,
-    FakeDigitEngine,
     ModelDigitEngine,
-    blank_reading,
-    digit_reading,
     load_engine,
     read_model,
     weighted_product,
@@ -157,21 +154,6 @@ def test_a_weighted_product_trusts_the_second_opinion_less() -> None:
 def test_a_missing_network_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError, match="train_cnn"):
         read_model(DEFAULT_MODEL, tmp_path / "missing.onnx")
-
-
-def test_fake_engine_returns_its_script_in_order() -> None:
-    script = [
-        digit_reading(7, 0.999),
-        blank_reading(),
-        digit_reading(3, 0.4, False, "low-confidence"),
-    ]
-    fake = FakeDigitEngine(script)
-    crop = np.full((90, 90), 255, np.uint8)
-    assert fake.classify([crop, crop]) == script[:2]
-    assert fake.classify([crop]) == script[2:]
-    assert len(fake.seen) == 3
-    with pytest.raises(AssertionError):
-        fake.classify([crop])
 
 
 def test_missing_tesseract_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
