@@ -16,13 +16,13 @@ from canvass.demo_reports import make_reports
 from canvass.elections.iowa2020 import build_iowa2020
 from canvass.errors import InputError
 from canvass.model import Election
-from canvass.pipeline import reconcile_election
 from canvass.settings import Settings
 from canvass.store.db import migrate, open_engine
 from canvass.store.elections import save_election
 from canvass.store.intake import ReportVersion, store_reports
 from canvass.store.tables import PhotoRow
 from canvass.store.types import utcnow
+from canvass.stories.reconcile import reconcile_election
 from canvass.synth.sources import certified_units
 from ingest.blobs import open_blob_store, sha256_of
 from ingest.photos import Custody, Intake, intake_photo

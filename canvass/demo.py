@@ -22,13 +22,13 @@ from sqlalchemy import Engine
 from canvass.demo_reports import DemoReports, InjectedError, make_reports
 from canvass.elections.iowa2020 import build_iowa2020
 from canvass.model import Election
-from canvass.pipeline import ReconcileSummary, reconcile_election
 from canvass.settings import Settings
 from canvass.store.db import migrate, open_engine
 from canvass.store.elections import save_election
 from canvass.store.intake import ReportVersion, store_reports
 from canvass.store.review import QueueItem, queue
 from canvass.store.types import utcnow
+from canvass.stories.reconcile import ReconcileSummary, reconcile_election
 from canvass.synth.generate import MANIFEST, SynthConfig, generate_set, plan_jobs
 from canvass.synth.sources import Unit, certified_units
 from ingest.blobs import open_blob_store, sha256_of

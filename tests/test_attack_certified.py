@@ -21,11 +21,8 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import Session
 
-from canvass.certification import compare_rows
 from canvass.errors import ConflictError
 from canvass.model import Tally
-from canvass.pipeline import reconcile_election
-from canvass.results import ResultRow
 from canvass.settings import Settings
 from canvass.store.accounts import add_account
 from canvass.store.certify import blockers
@@ -35,6 +32,9 @@ from canvass.store.readings import record_reading
 from canvass.store.review import claim, queue
 from canvass.store.tables import CertificationRow
 from canvass.store.types import utcnow
+from canvass.stories.certify import compare_rows
+from canvass.stories.reconcile import reconcile_election
+from canvass.stories.results import ResultRow
 from ingest.photos import Custody, intake_photo
 from tests.conftest import CANVASS, canvass_env
 from tests.support.client import bearer, client_for, sign_in

@@ -13,8 +13,6 @@ import pytest
 
 from canvass.errors import ConflictError
 from canvass.model import FieldReading
-from canvass.pipeline import reconcile_election
-from canvass.reviewing import decide_item
 from canvass.settings import Settings
 from canvass.store.accounts import add_account
 from canvass.store.db import open_engine
@@ -23,6 +21,8 @@ from canvass.store.intake import ReportVersion, store_reports
 from canvass.store.readings import record_reading
 from canvass.store.review import claim, queue, queue_item_by_id
 from canvass.store.types import utcnow
+from canvass.stories.reconcile import reconcile_election
+from canvass.stories.review import decide_item
 from ingest.photos import Custody, intake_photo
 from tests.conftest import CANVASS, canvass_env
 from tests.support.client import TestClient, bearer, client_for, csrf_of, sign_in

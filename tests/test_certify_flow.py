@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import Engine
 
 from canvass.errors import ConflictError, RefusedError
-from canvass.pipeline import reconcile_election
 from canvass.settings import Settings
 from canvass.store.accounts import add_account
 from canvass.store.audit import verify_chain
@@ -25,6 +24,7 @@ from canvass.store.readings import record_reading
 from canvass.store.review import claim, queue
 from canvass.store.status import election_status
 from canvass.store.types import utcnow
+from canvass.stories.reconcile import reconcile_election
 from ingest.photos import Custody, intake_photo
 from tests.conftest import CANVASS, canvass_env
 from tests.support.images import jpeg

@@ -111,7 +111,7 @@ def test_the_layer_map_knows_every_module() -> None:
     names = {module_name(p) for p in product_files()}
     for kernel in KERNEL:
         assert kernel in names, f"KERNEL lists {kernel}, which does not exist"
-    assert layer_of("canvass.reviewing") == "stories"
+    assert layer_of("canvass.stories.review") == "stories"
     assert layer_of("canvass.store.decide") == "store"
     assert layer_of("canvass.policy") == "kernel"
 

@@ -3,8 +3,6 @@ re-checks its precinct, and the rest of the column clears; on both databases."""
 
 from __future__ import annotations
 
-from canvass.pipeline import reconcile_election
-from canvass.reviewing import decide_item
 from canvass.settings import Settings
 from canvass.store.accounts import add_account
 from canvass.store.audit import verify_chain
@@ -12,6 +10,8 @@ from canvass.store.intake import ReportVersion, reports_by_precinct, store_repor
 from canvass.store.readings import readings_in_force, record_reading
 from canvass.store.review import queue, queue_item_by_id
 from canvass.store.types import utcnow
+from canvass.stories.reconcile import reconcile_election
+from canvass.stories.review import decide_item
 from ingest.photos import Custody, intake_photo
 from tests.support.images import jpeg
 from tests.support.intake import make_intake

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from canvass.certification import CERTIFIED_FILES, certified_folder
 from canvass.settings import Settings
+from canvass.stories.certify import CERTIFIED_FILES, certified_folder
 from tests.support.client import bearer, client_for, sign_in
 from tests.support.site import SiteData, prepare_site
 

@@ -7,14 +7,14 @@ from typing import Annotated
 
 import typer
 
-from canvass import certification
-from canvass.certification import certified_folder, certify_scope, signer_named
 from canvass.cli.common import JsonFlag, emit_json, open_database, settings_of, stderr_console
 from canvass.errors import InputError
-from canvass.results import results_csv, served_results
 from canvass.store.certify import STATE
 from canvass.store.elections import load_election
 from canvass.store.types import utcnow
+from canvass.stories import certify as certification
+from canvass.stories.certify import certified_folder, certify_scope, signer_named
+from canvass.stories.results import results_csv, served_results
 
 CountyOpt = Annotated[str | None, typer.Option(help="The county.")]
 

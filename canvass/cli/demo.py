@@ -12,8 +12,8 @@ from rich.table import Table
 from canvass.cli.common import progress_bar, settings_of
 from canvass.cli.web_cmds import serve_demo
 from canvass.demo import DEFAULT_COUNTIES, DemoResult, run_demo
-from canvass.reviewing import queue_json
 from canvass.store.types import utcnow
+from canvass.stories.review import queue_json
 
 
 def demo(

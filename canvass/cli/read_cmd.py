@@ -20,9 +20,9 @@ from canvass.cli.common import (
 )
 from canvass.cli.setup_cmds import current_election
 from canvass.errors import NotFoundError
-from canvass.pipeline import reconcile_election
 from canvass.store.elections import load_election
 from canvass.store.types import utcnow
+from canvass.stories.reconcile import reconcile_election
 from ingest.blobs import open_blob_store
 from ingest.queue import read_queued
 from ocr.read import PhotoReader, default_reader

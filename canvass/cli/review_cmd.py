@@ -17,12 +17,12 @@ from canvass.cli.common import (
     stderr_console,
 )
 from canvass.errors import InputError
-from canvass.pipeline import reconcile_election
 from canvass.policy import ACTIONS
-from canvass.reviewing import claim_item, decide_item, queue_json, release_item
 from canvass.store.elections import load_election
 from canvass.store.review import queue
 from canvass.store.types import utcnow
+from canvass.stories.reconcile import reconcile_election
+from canvass.stories.review import claim_item, decide_item, queue_json, release_item
 
 
 def reconcile(ctx: typer.Context, as_json: JsonFlag = False) -> None:

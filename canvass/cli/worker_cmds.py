@@ -13,10 +13,10 @@ from rich.table import Table
 
 from canvass.cli.common import JsonFlag, emit_json, open_database, progress_bar, settings_of
 from canvass.cli.common import stderr_console as _stderr
-from canvass.pipeline import reconcile_photo
 from canvass.store.elections import load_election
 from canvass.store.jobs import uses_job_queue
 from canvass.store.types import utcnow
+from canvass.stories.reconcile import reconcile_photo
 from ingest.blobs import open_blob_store
 from ingest.doctor import ADVICE, DoctorReport, examine
 from ingest.queue import ReadStatus

@@ -28,7 +28,7 @@ STATE = "STATE"
 @dataclass(frozen=True)
 class SignedRecord:
     """One sign-off's record: the rows as signed (JSON objects, see
-    `canvass.results.ResultRow.as_record`) and the evidence manifest."""
+    `canvass.stories.results.ResultRow.as_record`) and the evidence manifest."""
 
     scope: str
     certifier: str

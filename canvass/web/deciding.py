@@ -1,4 +1,4 @@
-"""Deciding for the pages and the API alike: `canvass.reviewing.decide_item` (the story
+"""Deciding for the pages and the API alike: `canvass.stories.review.decide_item` (the story
 `canvass resolve` tells), and taking the next item a reviewer may decide."""
 
 from __future__ import annotations
@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from canvass.errors import ConflictError
-from canvass.reviewing import decide_item
 from canvass.store.decide import DecisionOutcome
 from canvass.store.review import claim, queue
 from canvass.store.types import utcnow
 from canvass.store.views import certified_scopes, entered_by
+from canvass.stories.review import decide_item
 from canvass.web.context import WebContext
 
 

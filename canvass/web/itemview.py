@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from canvass import reviewing
 from canvass.model import Election
 from canvass.policy import allowed_actions, is_blind
 from canvass.store.decide import decisions_for
@@ -24,6 +23,7 @@ from canvass.store.views import (
     precinct_items,
     withheld_fields,
 )
+from canvass.stories import review as reviewing
 from canvass.web.context import WebContext
 from canvass.web.readback import MEASURES, precinct_title
 from canvass.worksheet.layout import WorksheetLayout
@@ -242,7 +242,7 @@ def field_marks(layout: WorksheetLayout, keys: list[str]) -> list[Mark]:
 
 
 def queue_json(item: QueueItem, now: datetime) -> dict[str, Any]:
-    """`canvass.reviewing.queue_json` with the fields' labels in words."""
+    """`canvass.stories.review.queue_json` with the fields' labels in words."""
     return reviewing.queue_json(item, now, field_label)
 
 

@@ -8,7 +8,7 @@ claims each photo in the database, so it can run beside `canvass read-queued` or
 without reading a photo twice). When idle it looks for new photos every `IDLE_SECONDS`.
 
 After photos have been read it brings the review queue up to date
-(`canvass.pipeline.reconcile_election`, idempotent), at most every `RECONCILE_SECONDS`, so
+(`canvass.stories.reconcile.reconcile_election`, idempotent), at most every `RECONCILE_SECONDS`, so
 the dashboard and the review queue follow the photos without anyone running a command.
 """
 
@@ -26,11 +26,11 @@ from sqlalchemy import Engine
 
 from canvass.errors import CanvassError
 from canvass.model import Election
-from canvass.pipeline import reconcile_election
 from canvass.settings import Settings
 from canvass.store.db import open_engine
 from canvass.store.elections import load_election
 from canvass.store.types import utcnow
+from canvass.stories.reconcile import reconcile_election
 from ingest.blobs import open_blob_store
 from ingest.queue import read_queued
 from ocr.read import default_reader

@@ -6,7 +6,7 @@ number: every action that can change results (a reading, a report, a decision, a
 sign-off) appends to the audit log in its own transaction, so a new entry is the sign to
 compute again. Between changes, every view is immediate.
 
-The rows are `canvass.results.served_results`: a certified county's are the rows signed,
+The rows are `canvass.stories.results.served_results`: a certified county's are the rows signed,
 from its sign-off's record, so a photo read for it later (a new audit entry, so a new
 computation) still gives the same rows until an administrator reopens it.
 """
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from canvass.model import Election
-from canvass.results import ResultRow, served_results
 from canvass.store.audit import data_version
+from canvass.stories.results import ResultRow, served_results
 
 
 @dataclass

@@ -25,7 +25,6 @@ from pathlib import Path
 import httpx
 
 from canvass.model import FieldReading
-from canvass.pipeline import reconcile_election
 from canvass.settings import REPO_ROOT, Settings
 from canvass.store.accounts import add_account
 from canvass.store.decide import decide
@@ -33,6 +32,7 @@ from canvass.store.intake import ReportVersion, store_reports
 from canvass.store.readings import record_reading
 from canvass.store.review import claim, queue
 from canvass.store.types import utcnow
+from canvass.stories.reconcile import reconcile_election
 from ingest.photos import Custody, intake_photo
 from ingest.queue import read_queued
 from ocr.read import default_reader

@@ -1,7 +1,7 @@
 """Certification for people and as JSON: per county, what still blocks the sign-off, the
 results, the discrepancy report and the sign-off form; the state view rolls counties up.
 
-Signing off is `canvass.certification.certify_scope`, the story `canvass certify` tells;
+Signing off is `canvass.stories.certify.certify_scope`, the story `canvass certify` tells;
 the signer is the signed-in account (its display name), with the role they type, and only
 an account that may sign the scope is offered the form (or accepted). While a county is
 certified its page shows the results as signed, any evidence that came in since
@@ -17,7 +17,14 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from canvass.certification import (
+from canvass.errors import NotFoundError
+from canvass.store.accounts import may_certify
+from canvass.store.certify import STATE, blockers
+from canvass.store.review import queue
+from canvass.store.status import StageCounts, election_status
+from canvass.store.types import utcnow
+from canvass.store.views import certified_scopes, resolved_items
+from canvass.stories.certify import (
     CERTIFIED_FILES,
     certified_folder,
     certify_scope,
@@ -25,14 +32,7 @@ from canvass.certification import (
     reopen_scope,
     would_change,
 )
-from canvass.errors import NotFoundError
-from canvass.results import provisional_precincts
-from canvass.store.accounts import may_certify
-from canvass.store.certify import STATE, blockers
-from canvass.store.review import queue
-from canvass.store.status import StageCounts, election_status
-from canvass.store.types import utcnow
-from canvass.store.views import certified_scopes, resolved_items
+from canvass.stories.results import provisional_precincts
 from canvass.web.auth import Principal
 from canvass.web.context import WebContext, ctx_of, flash, page
 from canvass.web.routes.common import NO_NUL, Admin, Certifier, errors, see_other

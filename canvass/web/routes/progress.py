@@ -15,12 +15,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from canvass.certification import check_scope
 from canvass.model import Election
-from canvass.pipeline import reconcile_election
-from canvass.results import ResultRow, provisional_precincts, totals
 from canvass.store.status import Status, election_status
 from canvass.store.types import utcnow
+from canvass.stories.certify import check_scope
+from canvass.stories.reconcile import reconcile_election
+from canvass.stories.results import ResultRow, provisional_precincts, totals
 from canvass.web.context import WebContext, ctx_of, flash, page
 from canvass.web.routes.common import Admin, CountyFilter, SignedIn, errors, see_other
 

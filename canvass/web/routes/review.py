@@ -2,7 +2,7 @@
 and the decisions, made from the keyboard (1-5 choose, Enter decides, then the next item).
 
 Claims and decisions are the stories `canvass resolve` and `canvass release` tell
-(`canvass.reviewing`), so the same policy holds (a live claim is exclusive, a reason is
+(`canvass.stories.review`), so the same policy holds (a live claim is exclusive, a reason is
 required, blind double entry, "the report is right" takes the report's value, frozen
 counties refuse). The form's "The paper shows" box belongs to "The paper says" only: with
 any other choice it is not sent on.
@@ -20,9 +20,9 @@ from starlette.concurrency import run_in_threadpool
 
 from canvass.errors import InputError, NotFoundError
 from canvass.policy import BLIND_KINDS
-from canvass.reviewing import release_item
 from canvass.store.review import claim, queue
 from canvass.store.types import utcnow
+from canvass.stories.review import release_item
 from canvass.web.context import ctx_of, flash, page
 from canvass.web.deciding import claim_and_decide, take_next
 from canvass.web.itemview import KIND_TEXT, blind_message, county_names, item_view

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from canvass.policy import Action
-from canvass.reviewing import release_item
 from canvass.store.review import claim, queue
 from canvass.store.types import utcnow
+from canvass.stories.review import release_item
 from canvass.web.context import ctx_of
 from canvass.web.deciding import claim_and_decide
 from canvass.web.itemview import item_view, queue_json

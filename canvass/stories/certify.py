@@ -30,15 +30,7 @@ from sqlalchemy import Engine
 
 from canvass.errors import ConflictError, ForbiddenError, NotFoundError, RefusedError
 from canvass.model import Election
-from canvass.pipeline import reconcile_election
 from canvass.report import ReportContent, render_html, render_pdf
-from canvass.results import (
-    ResultRow,
-    compute_results,
-    results_csv,
-    served_results,
-    totals,
-)
 from canvass.store.accounts import Account, get_account, list_accounts, may_certify
 from canvass.store.certify import (
     STATE,
@@ -52,6 +44,14 @@ from canvass.store.certify import (
 )
 from canvass.store.signed import record_json, signed_records
 from canvass.store.views import resolved_items
+from canvass.stories.reconcile import reconcile_election
+from canvass.stories.results import (
+    ResultRow,
+    compute_results,
+    results_csv,
+    served_results,
+    totals,
+)
 
 CERTIFIED_FILES = ("results.csv", "manifest.json", "report.html", "report.pdf")
 SIGNING_ROLES = ("certifier", "admin")

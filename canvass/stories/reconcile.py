@@ -8,13 +8,13 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from canvass.late_evidence import late_items
 from canvass.model import Election
 from canvass.progress import ProgressCallback
 from canvass.store.decide import decided_values
 from canvass.store.intake import reports_by_precinct
 from canvass.store.readings import paper_of, reading_precinct, readings_in_force
 from canvass.store.review import NewItem, queue, sync_items
+from canvass.stories.late_evidence import late_items
 from reconcile.compare import DEFAULT_CLEAR_THRESHOLD, Discrepancy, reconcile_precinct
 
 

@@ -21,13 +21,13 @@ from sqlalchemy import Engine
 
 from canvass.errors import ConflictError, ForbiddenError
 from canvass.model import Election
-from canvass.pipeline import recheck_precinct
 from canvass.policy import is_blind
 from canvass.roles import REVIEWERS
 from canvass.store.accounts import get_account
 from canvass.store.decide import DecisionOutcome, check_decision, decide
 from canvass.store.review import QueueItem, claim, release
 from canvass.store.review import queue_item_by_id as item_by_id
+from canvass.stories.reconcile import recheck_precinct
 from canvass.worksheet.layout import build_layout
 
 
