@@ -22,9 +22,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from canvass.model import Election, FieldReading, SheetReading, Tally
+from canvass.policy import ItemKind
 from ocr.verify import Support, value_probability
 from reconcile.caucus_math import MathResult, compute_for_election, precinct_info
 from reconcile.effect import effect_of
@@ -33,16 +34,7 @@ from reconcile.keyed import CODE as KEYED_CODE
 from reconcile.keyed import keyed_findings
 from reconcile.photos import disputed_fields
 
-Kind = Literal[
-    "mismatch",
-    "unreadable",
-    "sources_disagree",
-    "missing_paper",
-    "missing_report",
-    "precinct_conflict",
-    "math_finding",
-    "photos_disagree",
-]
+Kind = ItemKind  # the decision policy owns the kinds of items
 MEASURES = ("first", "final", "county_delegates")
 DEFAULT_CLEAR_THRESHOLD = 0.999
 VOLATILE = ("support", "image_support", "paper_clear")

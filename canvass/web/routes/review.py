@@ -20,9 +20,9 @@ from starlette.concurrency import run_in_threadpool
 
 from canvass.errors import InputError, NotFoundError
 from canvass.policy import BLIND_KINDS
-from canvass.store.review import claim, queue
+from canvass.store.review import queue
 from canvass.store.types import utcnow
-from canvass.stories.review import release_item
+from canvass.stories.review import claim_item, release_item
 from canvass.web.context import ctx_of, flash, page
 from canvass.web.deciding import claim_and_decide, take_next
 from canvass.web.itemview import KIND_TEXT, blind_message, county_names, item_view
@@ -106,14 +106,14 @@ def item_page(
 
 
 @router.post("/review/items/{item_id}/claim", include_in_schema=False)
-def claim_item(
+def claim_page(
     request: Request,
     principal: Reviewer,
     item_id: ItemId,
     county: FormFilter = "",
     kind: FormFilter = "",
 ) -> Response:
-    claim(ctx_of(request).engine, item_id, principal.username, utcnow())
+    claim_item(ctx_of(request).engine, item_id, principal.username, utcnow())
     return see_other(f"/review/items/{item_id}{_filters(county, kind)}")
 
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from canvass.policy import Action
-from canvass.store.review import claim, queue
+from canvass.store.review import queue
 from canvass.store.types import utcnow
-from canvass.stories.review import release_item
+from canvass.stories.review import claim_item, release_item
 from canvass.web.context import ctx_of
 from canvass.web.deciding import claim_and_decide
 from canvass.web.itemview import item_view, queue_json
@@ -80,7 +80,7 @@ def api_item(request: Request, principal: Reviewer, item_id: ItemId) -> dict[str
 def api_claim(request: Request, principal: Reviewer, item_id: ItemId) -> ClaimAnswer:
     """Hold the item for 15 minutes (refused while another reviewer holds it)."""
     now = utcnow()
-    claim(ctx_of(request).engine, item_id, principal.username, now)
+    claim_item(ctx_of(request).engine, item_id, principal.username, now)
     view = item_view(ctx_of(request), item_id, principal.username, now)
     until = view.held_until.isoformat() if view.held_until else None
     return ClaimAnswer(id=item_id, status="claimed", claimed_until=until)
