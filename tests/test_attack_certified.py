@@ -147,6 +147,13 @@ def test_a_forged_photo_after_sign_off_changes_nothing_certified(site: SiteData)
             decide(engine, late_id, "ann", "acknowledge", "seen", utcnow())
         seen = client.get(f"/api/items/{late_id}", headers=bearer(settings, "ann")).json()
         assert seen["actions"] == []  # nothing offered that the server would refuse
+        for path in ("claim", "decision"):
+            attempt = client.post(
+                f"/api/items/{late_id}/{path}",
+                json={"action": "acknowledge", "reason": "seen"},
+                headers=bearer(settings, "ann"),
+            )
+            assert attempt.status_code == 409 and "frozen" in attempt.json()["error"]
         reopened = client.post(
             f"/api/certify/{COUNTY}/reopen", json={"reason": "a late photo"}, headers=admin
         )
