@@ -32,7 +32,14 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from canvass.errors import ConflictError, InputError, NotFoundError, NotReadyError, RefusedError
+from canvass.errors import (
+    ConflictError,
+    ForbiddenError,
+    InputError,
+    NotFoundError,
+    NotReadyError,
+    RefusedError,
+)
 from canvass.roles import ROLES
 from canvass.store.audit import append
 from canvass.store.db import session_scope
@@ -201,12 +208,7 @@ def reset_password(
 ) -> Account:
     """An administrator sets a new password: every session and token of the account ends."""
     check_new_password(password)
-    with session_scope(engine) as session:
-        row = _existing(session, username)
-        row.password_hash = hash_password(password)
-        _stop_sessions(session, row, now)
-        append(session, actor, "account.password_reset", f"account/{username}", {})
-        return account_of(row)
+    return _set_password(engine, username, password, now, actor, "account.password_reset")
 
 
 def change_password(
@@ -217,11 +219,18 @@ def change_password(
     check_new_password(new)
     if check_password(engine, username, current) is None:
         raise WrongPassword("the current password is not right: type it again")
+    return _set_password(engine, username, new, now, username, "account.password_changed")
+
+
+def _set_password(
+    engine: Engine, username: str, password: str, now: datetime, actor: str, action: str
+) -> Account:
+    """Store the new hash and end every session and token of the account, audited."""
     with session_scope(engine) as session:
         row = _existing(session, username)
-        row.password_hash = hash_password(new)
+        row.password_hash = hash_password(password)
         _stop_sessions(session, row, now)
-        append(session, username, "account.password_changed", f"account/{username}", {})
+        append(session, actor, action, f"account/{username}", {})
         return account_of(row)
 
 
@@ -249,6 +258,27 @@ def get_account(engine: Engine, username: str) -> Account | None:
     with Session(engine) as session:
         row = _row(session, username)
         return account_of(row) if row is not None and row.active else None
+
+
+def acting_account(
+    engine: Engine, username: str, roles: Sequence[str], role_word: str, create: str, act: str
+) -> Account:
+    """The active account `username` when its role is one of `roles`: a decision, a
+    sign-off or a reopening is an account's act, never a typed name's (two typed names
+    are not two people). Refused (ForbiddenError) saying who may `act` and the command
+    that makes such an account (`create`)."""
+    account = get_account(engine, username.strip())
+    if account is None or account.role not in roles:
+        what = "no active account" if account is None else f"a {account.role}, not {_a(role_word)}"
+        raise ForbiddenError(
+            f"{username!r} is {what}: {act} with {_a(role_word)}'s account, or create it with "
+            f"`{create}`"
+        )
+    return account
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
 def list_accounts(engine: Engine) -> list[Account]:

@@ -31,7 +31,8 @@ from sqlalchemy import Engine
 from canvass.errors import ConflictError, ForbiddenError, NotFoundError, RefusedError
 from canvass.model import Election
 from canvass.report import ReportContent, render_html, render_pdf
-from canvass.store.accounts import Account, get_account, list_accounts, may_certify
+from canvass.roles import ADMINS, CERTIFIERS
+from canvass.store.accounts import Account, acting_account, list_accounts, may_certify
 from canvass.store.certify import (
     STATE,
     SignOff,
@@ -44,7 +45,7 @@ from canvass.store.certify import (
 )
 from canvass.store.signed import record_json, signed_records
 from canvass.store.views import resolved_items
-from canvass.stories.reconcile import reconcile_election
+from canvass.stories.reconcile import reconcile_county
 from canvass.stories.results import (
     ResultRow,
     compute_results,
@@ -54,7 +55,6 @@ from canvass.stories.results import (
 )
 
 CERTIFIED_FILES = ("results.csv", "manifest.json", "report.html", "report.pdf")
-SIGNING_ROLES = ("certifier", "admin")
 
 
 @dataclass(frozen=True)
@@ -140,15 +140,9 @@ def check_scope(election: Election, scope: str) -> str:
 
 def signer_named(engine: Engine, username: str) -> Account:
     """The active certifier or administrator account `username` (the command line's
-    `--certifier`): a sign-off is an account's act, never a typed name's."""
-    account = get_account(engine, username.strip())
-    if account is None or account.role not in SIGNING_ROLES:
-        what = "no active account" if account is None else f"a {account.role}, not a certifier"
-        raise RefusedError(
-            f"{username!r} is {what}: sign with a certifier's account, or create it with "
-            f"`canvass users add {username.strip() or 'NAME'} --role certifier --county C`"
-        )
-    return account
+    `--certifier`)."""
+    command = f"canvass users add {username.strip() or 'NAME'} --role certifier --county C"
+    return acting_account(engine, username, CERTIFIERS, "certifier", command, "sign")
 
 
 def check_signer(engine: Engine, account: Account, scope: str) -> None:
@@ -183,7 +177,7 @@ def certify_scope(
     settled is refused even if no item said so."""
     check_signer(engine, signer, check_scope(election, scope))
     if scope != STATE:
-        reconcile_election(engine, election, now)
+        reconcile_county(engine, election, scope, now)
     problems = blockers(engine, election, scope)
     if problems:
         raise RefusedError(
@@ -259,12 +253,8 @@ def reopen_scope(
     live numbers that now apply change against the ones signed. `admin` must be an active
     administrator's account; a county is not reopened under a certified state (the state's
     sign-off covers its numbers: reopen the state first)."""
-    account = get_account(engine, admin.strip())
-    if account is None or account.role != "admin":
-        raise ForbiddenError(
-            f"{admin!r} is not an active administrator's account: only an administrator "
-            "reopens what is certified"
-        )
+    command = f"canvass users add {admin.strip() or 'NAME'} --role admin"
+    acting_account(engine, admin, ADMINS, "administrator", command, "reopen")
     check_scope(election, scope)
     if scope != STATE and STATE in certified_now(engine, election.id):
         raise ConflictError(

@@ -48,6 +48,12 @@ def reconcile_election(
     return _reconcile(engine, election, None, now, clear_threshold, progress)
 
 
+def reconcile_county(engine: Engine, election: Election, county: str, now: datetime) -> None:
+    """Reconcile one county's precincts (before its sign-off: what arrived since the last
+    reconciliation is weighed first, without reconciling the whole state)."""
+    _reconcile(engine, election, None, now, DEFAULT_CLEAR_THRESHOLD, None, county)
+
+
 def reconcile_photo(engine: Engine, election: Election, photo_id: int, now: datetime) -> None:
     """After one photo is read (a `canvass worker`): reconcile the precinct it was read as,
     so its reading reaches the queue and the results wherever reading happens, without
@@ -78,12 +84,17 @@ def _reconcile(
     now: datetime,
     clear_threshold: float,
     progress: ProgressCallback | None,
+    county: str | None = None,
 ) -> ReconcileSummary:
-    """Every precinct with paper or a report (or `only` that one)."""
+    """Every precinct with paper or a report (or `only` that one; or those of `county`)."""
     papers = readings_in_force(engine, election.id, only)
     reports = reports_by_precinct(engine, election.id, only)
     decided = decided_values(engine, election.id, only)
-    touched = [p.id for p in election.precincts if p.id in papers or p.id in reports]
+    touched = [
+        p.id
+        for p in election.precincts
+        if (p.id in papers or p.id in reports) and county in (None, p.county)
+    ]
     items: list[NewItem] = []
     fields_cleared = 0
     for done, precinct in enumerate(touched, start=1):
@@ -102,7 +113,8 @@ def _reconcile(
         items += [_new_item(d, county) for d in result.discrepancies]
         if progress:
             progress(done, len(touched))
-    items += late_items(engine, election, only)  # for certified counties: never silent
+    late = late_items(engine, election, only)  # for certified counties: never silent
+    items += [i for i in late if county in (None, i.county)]
     synced = sync_items(engine, election.id, touched, items, now)
     waiting = {i.precinct_id for i in queue(engine, election.id)}
     return ReconcileSummary(

@@ -19,11 +19,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from canvass.errors import ConflictError, ForbiddenError
+from canvass.errors import ConflictError
 from canvass.model import Election
 from canvass.policy import is_blind
 from canvass.roles import REVIEWERS
-from canvass.store.accounts import get_account
+from canvass.store.accounts import acting_account
 from canvass.store.decide import DecisionOutcome, check_decision, decide
 from canvass.store.review import QueueItem, claim, release
 from canvass.store.review import queue_item_by_id as item_by_id
@@ -42,16 +42,10 @@ def field_max(election: Election, fields: list[str]) -> int | None:
 
 
 def reviewer_named(engine: Engine, username: str) -> str:
-    """`username` when it is an active reviewer's (or administrator's) account: a decision
-    is an account's act, never a typed name's (two typed names are not two people)."""
-    account = get_account(engine, username.strip())
-    if account is None or account.role not in REVIEWERS:
-        what = "no active account" if account is None else f"a {account.role}, not a reviewer"
-        raise ForbiddenError(
-            f"{username!r} is {what}: review with a reviewer's account, or create it with "
-            f"`canvass users add {username.strip() or 'NAME'} --role reviewer`"
-        )
-    return account.username
+    """`username` when it is an active reviewer's (or administrator's) account."""
+    name = username.strip() or "NAME"
+    command = f"canvass users add {name} --role reviewer"
+    return acting_account(engine, username, REVIEWERS, "reviewer", command, "review").username
 
 
 def claim_item(engine: Engine, item_id: int, reviewer: str, now: datetime) -> QueueItem:
