@@ -26,7 +26,8 @@ PHOTO_STATUS = {"queued": "queued", "read": "read", "rejected": "rejected", "fai
 
 @dataclass(frozen=True)
 class PhotoState:
-    """A stored photo as its uploader follows it: queued, read or rejected."""
+    """A stored photo as its uploader follows it: queued, read or rejected. `withheld`:
+    fields whose reading is not shown to the one asking (waiting for blind entry)."""
 
     photo_id: int
     sha256: str
@@ -35,6 +36,7 @@ class PhotoState:
     reading: SheetReading | None
     blob_key: str
     media_type: str
+    withheld: frozenset[str] = frozenset()
 
     @property
     def precinct(self) -> str | None:

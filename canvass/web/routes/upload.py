@@ -156,17 +156,19 @@ def shown_to(ctx: WebContext, state: PhotoState, principal: Principal) -> PhotoS
     hidden = withheld_fields(ctx.engine, ctx.election.id, state.reading.precinct)
     if not hidden & set(state.reading.fields):
         return state
-    fields = {k: WITHHELD if k in hidden else f for k, f in state.reading.fields.items()}
-    return replace(state, reading=state.reading.model_copy(update={"fields": fields}))
+    withheld = frozenset(hidden & set(state.reading.fields))
+    fields = {k: WITHHELD if k in withheld else f for k, f in state.reading.fields.items()}
+    reading = state.reading.model_copy(update={"fields": fields})
+    return replace(state, reading=reading, withheld=withheld)
 
 
-def _contract(reading: SheetReading) -> dict[str, Any]:
+def _contract(reading: SheetReading, withheld: frozenset[str]) -> dict[str, Any]:
+    """The read result (docs/contracts.md section 6), each withheld field marked."""
     shown = reading.contract_json()
     fields = shown.get("fields")
     if isinstance(fields, dict):
-        for key, f in reading.fields.items():
-            if f is WITHHELD:
-                fields[key] = fields[key] | {"withheld": True}
+        for key in withheld:
+            fields[key] = fields[key] | {"withheld": True}
     return shown
 
 
@@ -176,7 +178,7 @@ def _answer(ctx: WebContext, state: PhotoState) -> dict[str, Any]:
         "sha256": state.sha256,
         "status": state.status,
         "precinct": state.precinct,
-        "reading": None if reading is None else _contract(reading),
+        "reading": None if reading is None else _contract(reading, state.withheld),
         "read_back": None if reading is None else read_back(reading, ctx.election).as_json(),
     }
 
