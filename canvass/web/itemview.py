@@ -10,7 +10,7 @@ many entries there are.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from canvass.model import Election
@@ -125,7 +125,7 @@ class ItemView:
     frozen: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        return queue_json(self.item, datetime.now(UTC)) | {
+        return self.item.as_json() | {
             "claimed_by": self.held_by,
             "message": blind_message(self.item) if self.blind else self.item.details.get("message"),
             "details": {"message": blind_message(self.item)} if self.blind else self.item.details,
