@@ -52,11 +52,16 @@ class Precinct(Frozen):
 
 
 class Election(Frozen):
-    """Everything the rules and the forms need to know about one election."""
+    """Everything the rules and the forms need to know about one election.
+
+    `form` and `rule_set` name entries of `canvass.forms.registry`, which checks that they
+    exist and fit each other (`check_election`); `candidates` are the sheet's rows
+    (candidates or preference groups, or a general election's ballot lines)."""
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str = Field(min_length=1)
     rule_set: str = Field(min_length=1)
+    form: str = Field(default="caucus-math-worksheet", min_length=1)
     candidates: tuple[str, ...] = Field(min_length=1)
     counties: tuple[County, ...]
     precincts: tuple[Precinct, ...]
@@ -70,10 +75,6 @@ class Election(Frozen):
         for p in self.precincts:
             if p.county not in known:
                 raise ValueError(f"precinct {p.id} names county {p.county!r}, which is not listed")
-            if not p.satellite and p.delegates_to_elect is None:
-                raise ValueError(
-                    f"precinct {p.id} needs delegates_to_elect (only satellites omit it)"
-                )
         return self
 
     @cached_property

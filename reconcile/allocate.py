@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from reconcile.rules import round_half_up
+from canvass.forms.rules import round_half_up
 
 Adjustment = Literal["none", "too_few", "too_many", "largest_groups"]
 LineUp = Callable[[dict[str, int]], dict[str, Fraction]]

@@ -19,7 +19,7 @@ from canvass.errors import InputError
 from canvass.model import Election, Tally
 from reconcile.allocate import Allocation, CoinToss, allocate
 from reconcile.findings import Finding, Sheet, validate
-from reconcile.rules import RuleSet, Viability, rule_set
+from canvass.forms.rules import RuleSet, Viability, rule_set
 
 MORE_GROUPS_READING = (
     "more viable groups than delegates: read as 'the largest groups get one delegate each, "

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from canvass.model import Tally
 from reconcile.allocate import Allocation
-from reconcile.rules import Viability, round_half_up
+from canvass.forms.rules import Viability, round_half_up
 
 
 class FindingCode(StrEnum):

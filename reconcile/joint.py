@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from canvass.model import Election, FieldReading
 from ocr.verify import value_distribution
 from reconcile.caucus_math import precinct_info
-from reconcile.rules import RuleSet, rule_set
+from canvass.forms.rules import RuleSet, rule_set
 
 Vector = NDArray[np.float64]
 SIGNIFICANT = 1e-15

@@ -11,7 +11,7 @@ from canvass.errors import InputError
 from canvass.model import Tally
 from reconcile.caucus_math import MathResult, PrecinctInfo, compute
 from reconcile.findings import Finding, FindingCode, count_by_code
-from reconcile.rules import IOWA_DEM_2020
+from canvass.forms.rules import rule_set
 
 CANDIDATES = ("Biden", "Buttigieg", "Klobuchar", "Sanders", "Warren", "Uncommitted")
 # Solon's 215 attendees, 6 delegates, threshold 33. Final alignment by the rules:
@@ -40,7 +40,7 @@ def check(**changes: object) -> MathResult:
     }
     data.update(changes)
     info = PrecinctInfo(id="JOHNSON-SO", delegates_to_elect=6, sde_weight=Decimal("2.43"))
-    return compute(Tally.model_validate(data), info, IOWA_DEM_2020, CANDIDATES)
+    return compute(Tally.model_validate(data), info, rule_set("iowa-dem-2020"), CANDIDATES)
 
 
 def only(result: MathResult, code: FindingCode) -> list[Finding]:
@@ -184,7 +184,7 @@ def test_more_viable_groups_than_delegates() -> None:
         county_delegates={"Biden": 1, "Sanders": 1},
     )
     info = PrecinctInfo(id="SMALL", delegates_to_elect=2)
-    result = compute(tally, info, IOWA_DEM_2020, CANDIDATES)
+    result = compute(tally, info, rule_set("iowa-dem-2020"), CANDIDATES)
     (finding,) = result.findings
     assert finding.code == FindingCode.MORE_VIABLE_GROUPS_THAN_DELEGATES
     assert finding.message.startswith("3 groups are viable but the precinct elects only 2")
@@ -198,7 +198,7 @@ def test_one_delegate_sheet_thresholds_of_either_reading_pass() -> None:
         tally = Tally(
             precinct="ONE", attendees=40, viability_threshold=written, first=counts, final=counts
         )
-        result = compute(tally, info, IOWA_DEM_2020, CANDIDATES)
+        result = compute(tally, info, rule_set("iowa-dem-2020"), CANDIDATES)
         assert bool(only(result, FindingCode.THRESHOLD_MISMATCH)) is flagged
 
 
@@ -208,7 +208,7 @@ def test_one_delegate_given_to_a_smaller_group() -> None:
     tally = Tally(
         precinct="ONE", attendees=40, first=counts, final=counts, county_delegates={"Biden": 1}
     )
-    result = compute(tally, info, IOWA_DEM_2020, CANDIDATES)
+    result = compute(tally, info, rule_set("iowa-dem-2020"), CANDIDATES)
     assert {(f.code, f.candidate) for f in result.findings} == {
         (FindingCode.NONVIABLE_GROUP_AWARDED, "Biden"),
         (FindingCode.VIABLE_GROUP_UNAWARDED, "Sanders"),
@@ -220,7 +220,7 @@ def test_input_errors_say_what_to_fix() -> None:
         check(final={"Sandres": 3})
     tally = Tally(precinct="NOWHERE-1", attendees=3)
     with pytest.raises(InputError, match="give delegates_to_elect"):
-        compute(tally, None, IOWA_DEM_2020, CANDIDATES)
+        compute(tally, None, rule_set("iowa-dem-2020"), CANDIDATES)
 
 
 def test_count_by_code_counts_precincts_not_findings() -> None:

@@ -11,7 +11,7 @@ import pytest
 from canvass.model import FieldReading
 from ocr.verify import support_for, value_distribution
 from reconcile.joint import SheetFacts, SheetOdds, support_sheet
-from reconcile.rules import IOWA_DEM_2020
+from canvass.forms.rules import rule_set
 
 CANDIDATES = ("A", "B", "C")
 
@@ -59,7 +59,7 @@ def brute_force(
         for ai in range(len(a)):
             sums = total is not None and ai != none_a and total == ai
             accepted = (
-                IOWA_DEM_2020.viability(ai, delegates).accepted if 0 < ai != none_a else frozenset()
+                rule_set("iowa-dem-2020").viability(ai, delegates).accepted if 0 < ai != none_a else frozenset()
             )
             sure_t = np.array([ti in accepted and ti != none_t for ti in range(len(t))])
             w = px * a[ai] * (1 + odds.first_total * sums) * t * (1 + odds.threshold * sure_t)
@@ -78,7 +78,7 @@ def test_marginals_equal_brute_force_enumeration(seed: int) -> None:
     fields["attendees"] = reading(boxes_of(rng, 2))
     fields["viability_threshold"] = reading(boxes_of(rng, 1))
     odds = SheetOdds(first_total=30.0, threshold=7.0, delegate_total=1.0)
-    got = support_sheet(fields, SheetFacts(CANDIDATES, 4, IOWA_DEM_2020), odds)
+    got = support_sheet(fields, SheetFacts(CANDIDATES, 4, rule_set("iowa-dem-2020")), odds)
     want = brute_force(fields, 4, odds)
     for key, vector in want.items():
         marginal = got.marginal(key)
@@ -95,7 +95,7 @@ def first_sheet(first: dict[str, tuple[tuple[float, ...], ...]]) -> dict[str, Fi
 def test_a_nearly_sure_count_is_confirmed_when_the_sheet_adds_up() -> None:
     shaky_five = ((0.0005,) * 6 + (0.97,) + (0.0045,) * 4,)  # blank, 0..4, "5", 6..9
     fields = first_sheet({"A": sure(1, 2), "B": sure(1, 0), "C": shaky_five})
-    facts = SheetFacts(CANDIDATES, 0, IOWA_DEM_2020)
+    facts = SheetFacts(CANDIDATES, 0, rule_set("iowa-dem-2020"))
     alone = support_for(fields["first.C"], 5).probability
     joint = support_sheet(fields, facts)
     assert alone < 0.999 < joint.support("first.C", 5)
@@ -105,7 +105,7 @@ def test_a_nearly_sure_count_is_confirmed_when_the_sheet_adds_up() -> None:
 def test_a_value_that_breaks_the_sum_needs_a_much_clearer_image() -> None:
     five_or_six = ((0.0,) * 6 + (0.6, 0.4) + (0.0,) * 3,)  # blank, 0..4, "5" 0.6, "6" 0.4
     fields = first_sheet({"A": sure(1, 2), "B": sure(1, 0), "C": five_or_six})
-    joint = support_sheet(fields, SheetFacts(CANDIDATES, 0, IOWA_DEM_2020))
+    joint = support_sheet(fields, SheetFacts(CANDIDATES, 0, rule_set("iowa-dem-2020")))
     assert joint.support("first.C", 6) < 0.4 / 50  # 12 + 10 + 6 is not 27
     assert joint.support("first.C", 5) > 0.99
 
@@ -114,7 +114,7 @@ def test_a_sheet_whose_sum_is_wrong_on_paper_is_not_read_into_another_value() ->
     """The paper says 12 + 10 + 4 with 27 attending (a math finding): the sure 4 stays the
     reading (less sure than its image alone, so a person sees it with the finding)."""
     fields = first_sheet({"A": sure(1, 2), "B": sure(1, 0), "C": sure(4)})
-    joint = support_sheet(fields, SheetFacts(CANDIDATES, 0, IOWA_DEM_2020))
+    joint = support_sheet(fields, SheetFacts(CANDIDATES, 0, rule_set("iowa-dem-2020")))
     assert 0.9 < joint.support("first.C", 4) < 0.999
     best, p = joint.best_other("first.C", 4)
     assert best == 5 and 0.05 < p < 0.1  # 1e-4 in the image, 1,000 times likelier by the sum
@@ -127,10 +127,10 @@ def test_county_delegates_add_up_to_the_delegates_elected() -> None:
         "county_delegates.B": reading(sure(0)),
         "county_delegates.C": reading(shaky_two),
     }
-    joint = support_sheet(fields, SheetFacts(CANDIDATES, 5, IOWA_DEM_2020))
+    joint = support_sheet(fields, SheetFacts(CANDIDATES, 5, rule_set("iowa-dem-2020")))
     assert support_for(fields["county_delegates.C"], 2).probability < 0.999
     assert joint.support("county_delegates.C", 2) > 0.999
-    satellite = support_sheet(fields, SheetFacts(CANDIDATES, None, IOWA_DEM_2020))
+    satellite = support_sheet(fields, SheetFacts(CANDIDATES, None, rule_set("iowa-dem-2020")))
     assert satellite.support("county_delegates.C", 2) == pytest.approx(0.95, abs=0.01)
 
 
@@ -138,14 +138,14 @@ def test_a_missing_field_leaves_the_others_to_their_images() -> None:
     shaky_five = ((0.0005,) * 6 + (0.97,) + (0.0045,) * 4,)
     fields = first_sheet({"A": sure(1, 2), "B": sure(1, 0), "C": shaky_five})
     del fields["first.B"]
-    joint = support_sheet(fields, SheetFacts(CANDIDATES, 0, IOWA_DEM_2020))
+    joint = support_sheet(fields, SheetFacts(CANDIDATES, 0, rule_set("iowa-dem-2020")))
     assert joint.support("first.C", 5) == pytest.approx(0.97)
     assert joint.support("first.B", 10) == 0.0
 
 
 def test_a_value_a_person_keyed_is_certain() -> None:
     fields = first_sheet({"A": sure(1, 2), "B": sure(1, 0), "C": sure(7, p=0.3)})
-    facts = SheetFacts(CANDIDATES, 0, IOWA_DEM_2020)
+    facts = SheetFacts(CANDIDATES, 0, rule_set("iowa-dem-2020"))
     assert support_sheet(fields, facts, known={"first.C": 5}).support(
         "first.C", 5
     ) == pytest.approx(1.0)

@@ -30,7 +30,6 @@ KERNEL = (
     "canvass.roles",
     "canvass.policy",
     "canvass.handwriting",
-    "canvass.elections",
 )
 RANKS = {
     "kernel": 0,
@@ -58,6 +57,8 @@ def layer_of(module: str) -> str | None:
         ("canvass.web", "web"),
         ("canvass.store", "store"),
         ("canvass.worksheet", "forms"),
+        ("canvass.forms", "forms"),
+        ("canvass.elections", "forms"),
         ("canvass.synth", "synth"),
     ):
         if module == prefix or module.startswith(prefix + "."):

@@ -11,7 +11,7 @@ from canvass.model import County, Election, Precinct, Tally
 from reconcile.allocate import CoinToss, allocate
 from reconcile.caucus_math import MathResult, PrecinctInfo, compute, compute_for_election
 from reconcile.findings import FindingCode
-from reconcile.rules import IOWA_DEM_2020, RuleSet
+from canvass.forms.rules import RuleSet, rule_set
 
 CANDIDATES = ("A", "B", "C", "D", "E", "Uncommitted")
 
@@ -23,7 +23,7 @@ def run(
     *,
     first: dict[str, int] | None = None,
     winners: tuple[str, ...] = (),
-    rules: RuleSet = IOWA_DEM_2020,
+    rules: RuleSet = rule_set("iowa-dem-2020"),
 ) -> MathResult:
     """The math for a precinct electing `delegates` (first alignment: the final one)."""
     tally = Tally(
@@ -88,7 +88,7 @@ def test_minimum_of_one_for_a_viable_group() -> None:
     # Under the 2020 thresholds a viable group's share is always >= .5, so the minimum
     # shows with a lower threshold: 4 delegates, 5% -> B 5 x 4/100 = 0.2 -> 0 -> 1, C too.
     # A 90 -> 3.6 -> 4; 6 awarded, 2 too many, only A has more than one: A 2.
-    low = replace(IOWA_DEM_2020, name="test-5pct", default_fraction=Fraction(1, 20))
+    low = replace(rule_set("iowa-dem-2020"), name="test-5pct", default_fraction=Fraction(1, 20))
     result = run(4, 100, {"A": 90, "B": 5, "C": 5}, rules=low)
     assert result.threshold == 5
     assert dict(result.allocation.delegates) == {"A": 2, "B": 1, "C": 1}

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from canvass.model import Tally
 from reconcile.caucus_math import MathResult, PrecinctInfo, compute
-from reconcile.rules import IOWA_DEM_2020
+from canvass.forms.rules import rule_set
 
 CANDIDATES = ("A", "B", "C", "D", "E", "F")
 EXAMPLES = settings(max_examples=150, deadline=None)
@@ -33,7 +33,7 @@ class Precinct:
             coin_toss_winners=winners,
         )
         info = PrecinctInfo(id="P-1", delegates_to_elect=self.delegates)
-        return compute(tally, info, IOWA_DEM_2020, CANDIDATES)
+        return compute(tally, info, rule_set("iowa-dem-2020"), CANDIDATES)
 
 
 @st.composite

@@ -9,9 +9,9 @@ from fractions import Fraction
 import pytest
 
 from canvass.errors import InputError
-from reconcile.rules import IOWA_DEM_2020, RULE_SETS, round_half_up, rule_set
+from canvass.forms.rules import round_half_up, rule_set
 
-RULES = IOWA_DEM_2020
+RULES = rule_set("iowa-dem-2020")
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,7 @@ def test_sde_rounding_half_up() -> None:
 
 
 def test_rule_sets_are_named() -> None:
-    assert rule_set("iowa-dem-2020") is IOWA_DEM_2020
-    assert RULE_SETS["iowa-dem-2020"].name == "iowa-dem-2020"
+    assert rule_set("iowa-dem-2020") is rule_set("iowa-dem-2020")
+    assert rule_set("iowa-dem-2020").name == "iowa-dem-2020"
     with pytest.raises(InputError, match="iowa-dem-2020"):
         rule_set("nevada-dem-2020")

@@ -27,7 +27,7 @@ from canvass.model import Election, Tally
 from canvass.settings import Settings
 from reconcile.caucus_math import MathResult, compute_for_election, state_sde_totals
 from reconcile.findings import count_by_code
-from reconcile.rules import rule_set
+from canvass.forms.rules import rule_set
 
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 

@@ -2,6 +2,7 @@
 
     {
       "id": "example-2024", "name": "...", "rule_set": "iowa-dem-2020",
+      "form": "caucus-math-worksheet",
       "candidates": ["A", "B", "Uncommitted"],
       "counties": [{"name": "Adair", "state_delegate_ratio": 0.0784}],
       "precincts": [{"id": "ADAIR-01NW", "county": "Adair", "name": "1NW ADAIR",
@@ -20,9 +21,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from canvass.errors import InputError, NotFoundError
+from canvass.forms.registry import check_election
 from canvass.model import Election
-
-KNOWN_RULE_SETS = ("iowa-dem-2020",)
 
 
 def load_election_file(path: Path) -> Election:
@@ -46,11 +46,7 @@ def parse_election(data: Any, source: str = "election") -> Election:
             f"{source}: {where}: {first['msg']} ({exc.error_count()} problem(s) in all); "
             "see the election file format in the README"
         ) from exc
-    if election.rule_set not in KNOWN_RULE_SETS:
-        raise InputError(
-            f"{source}: unknown rule_set {election.rule_set!r}; "
-            f"use one of {', '.join(KNOWN_RULE_SETS)}"
-        )
+    check_election(election, source)
     return election
 
 

@@ -34,7 +34,7 @@ from canvass.store.review import queue
 from canvass.store.signed import signed_records
 from reconcile.caucus_math import compute_for_election
 from reconcile.compare import field_keys, reconcile_precinct
-from reconcile.rules import rule_set
+from canvass.forms.rules import rule_set
 
 SOURCE_PRIORITY = ("published", "app", "hotline")
 
