@@ -117,6 +117,16 @@ class Tally(Frozen):
         return names
 
 
+class SheetNumbers(Frozen):
+    """The numbers written on one precinct's sheet, whatever its form: field key -> count
+    (in the layout's order) and the keys of the boxes ticked. Keys are the form's
+    (`canvass.forms.spec`); this record does not interpret them."""
+
+    precinct: str = Field(min_length=1)
+    values: dict[str, NonNegativeInt] = Field(default_factory=dict)
+    ticks: tuple[str, ...] = ()
+
+
 FieldStatus = Literal["ok", "uncertain", "unreadable", "blank"]
 SheetStatus = Literal["read", "rejected"]
 
