@@ -44,7 +44,8 @@ def save_election(engine: Engine, election: Election) -> LoadOutcome:
             return LoadOutcome(election.id, len(election.precincts), changed=False)
         if row is not None:
             _delete_children(session, election.id)
-            row.name, row.rule_set, row.content_sha256 = election.name, election.rule_set, digest
+            row.name, row.rule_set, row.form = election.name, election.rule_set, election.form
+            row.content_sha256 = digest
             row.loaded_at = utcnow()
         else:
             session.add(_election_row(election, digest))
@@ -55,7 +56,11 @@ def save_election(engine: Engine, election: Election) -> LoadOutcome:
 
 def _election_row(election: Election, digest: str) -> ElectionRow:
     return ElectionRow(
-        id=election.id, name=election.name, rule_set=election.rule_set, content_sha256=digest
+        id=election.id,
+        name=election.name,
+        rule_set=election.rule_set,
+        form=election.form,
+        content_sha256=digest,
     )
 
 
@@ -128,6 +133,7 @@ def load_election(engine: Engine, election_id: str | None = None) -> Election:
             id=row.id,
             name=row.name,
             rule_set=row.rule_set,
+            form=row.form,
             candidates=tuple(candidates),
             counties=tuple(_county(c) for c in counties),
             precincts=tuple(_precinct(p) for p in precincts),

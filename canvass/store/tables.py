@@ -17,6 +17,11 @@ class ElectionRow(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     name: str
     rule_set: str = Field(max_length=64)
+    form: str = Field(
+        default="caucus-math-worksheet",
+        max_length=64,
+        sa_column_kwargs={"server_default": "caucus-math-worksheet"},
+    )
     content_sha256: str = Field(max_length=64)
     loaded_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
