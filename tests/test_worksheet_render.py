@@ -13,9 +13,10 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from canvass.elections.iowa2020 import build_iowa2020
+from canvass.elections.iowa2020_general import build_general, general_data_dir
 from canvass.errors import InputError
 from canvass.model import Election, Precinct
-from canvass.settings import Settings
+from canvass.settings import BUILTIN_DATA, Settings
 from canvass.worksheet.layout import ARUCO_DICTIONARY, WorksheetLayout, build_layout
 from canvass.worksheet.pdf import write_pdf
 from canvass.worksheet.qr import SheetIdentity, decode_qr, parse_payload
@@ -117,3 +118,19 @@ def test_only_png_and_pdf_are_written(renderer: WorksheetRenderer, tmp_path: Pat
     with pytest.raises(InputError, match=r"\.png or \.pdf"):
         save_sheet(Image.new("L", (10, 10)), tmp_path / "sheet.jpg")
     assert not (tmp_path / "sheet.jpg").exists()
+
+
+def test_results_sheet_renders_its_boxes_markers_and_qr() -> None:
+    general = build_general(general_data_dir(BUILTIN_DATA))
+    renderer = WorksheetRenderer(build_layout(general), general)
+    precinct = general.precincts[0]
+    page = renderer.render_array(precinct)
+    assert_markers_at_layout(detect_markers(page), renderer.layout)
+    identity = decode_qr(page)
+    assert identity == SheetIdentity(general.id, precinct.id, "ws-iowa-2020-general-v1")
+    for key in ("election_day.Write-in", "total"):
+        box = renderer.layout.field(key).boxes[-1]
+        edge = page[box.y + 40 : box.y + 50, box.x : box.x + box.w + 1]
+        assert (edge[:, :3] < 128).any() and (edge[:, -3:] < 128).any(), key
+        inside = page[box.y + 10 : box.y + box.h - 10, box.x + 10 : box.x + box.w - 10]
+        assert (inside > 200).all(), f"{key}: a box is empty on a blank sheet"

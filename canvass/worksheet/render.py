@@ -22,7 +22,13 @@ from PIL import Image, ImageDraw, ImageFont
 
 from canvass.errors import InputError
 from canvass.model import Election, Precinct
-from canvass.worksheet.layout import ARUCO_DICTIONARY, DPI, Text, WorksheetLayout
+from canvass.worksheet.layout import (
+    ARUCO_DICTIONARY,
+    DPI,
+    PRINTED_PLACEHOLDERS,
+    Text,
+    WorksheetLayout,
+)
 from canvass.worksheet.pdf import write_pdf
 from canvass.worksheet.qr import SheetIdentity, qr_image
 
@@ -68,14 +74,19 @@ class WorksheetRenderer:
         return np.asarray(self.render(precinct), dtype=np.uint8)
 
     def _values(self, precinct: Precinct) -> dict[str, str]:
-        return {
+        """The placeholders' values; a satellite-only header field's number (the
+        precinct's attribute of that name) only on a form that has the field."""
+        values = {
             "election_name": self.election.name,
             "precinct_name": display_name(precinct.name),
             "precinct_id": precinct.id,
             "county": precinct.county,
-            "delegates": str(precinct.delegates_to_elect or ""),
             "form": self.layout.form,
         }
+        for f in self.layout.satellite_fields:
+            number = getattr(precinct, f.key, None)
+            values[PRINTED_PLACEHOLDERS.get(f.key, f.key)] = str(number or "")
+        return values
 
     def _base(self, satellite: bool) -> Image.Image:
         if satellite not in self._bases:
@@ -90,7 +101,7 @@ class WorksheetRenderer:
             draw.line((line.x0, line.y0, line.x1, line.y1), fill=line.grey, width=line.width)
         fields = list(layout.fields) + list(layout.checkboxes)
         if satellite:
-            fields.append(layout.delegates_to_elect)
+            fields += layout.satellite_fields
         for field in fields:
             for b in field.boxes:
                 draw.rectangle((b.x, b.y, b.x + b.w, b.y + b.h), outline=BOX_GREY, width=BOX_LINE)
