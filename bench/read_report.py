@@ -17,7 +17,8 @@ from canvass.model import Election, FieldReading
 from canvass.settings import BUILTIN_DATA
 from ocr.assemble import Bands, assemble_field
 from ocr.verify import support_for
-from reconcile.joint import SheetOdds, facts_for, support_sheet
+from reconcile.joint import SheetOdds, support_sheet
+from reconcile.sheet_math import sheet_model
 
 TARGET_SILENT = 1e-4
 TARGET_WRONG = 1e-4
@@ -111,7 +112,7 @@ def supporters(photo: PhotoResult, odds: SheetOdds | None) -> Supporter:
     }
     if odds is None:
         return lambda key, value: support_for(fields[key], value).probability
-    sheet = support_sheet(fields, facts_for(iowa(), photo.precinct or ""), odds)
+    sheet = support_sheet(fields, sheet_model(iowa(), photo.precinct or ""), odds)
     return sheet.support
 
 
@@ -136,7 +137,7 @@ def verification_figures(
                 wrong_ok += support(s.key, wrong) >= threshold
     return {
         "threshold": threshold,
-        "odds": None if odds is None else odds.first_total,
+        "odds": None if odds is None else odds.default,
         "true_values": total,
         "true_verified_rate": true_ok / (total or 1),
         "nonblank_verified_rate": nonblank_ok / (nonblank or 1),
@@ -150,7 +151,7 @@ def odds_sensitivity(calibration: Sequence[PhotoResult]) -> list[dict[str, Any]]
     """Verification on the calibration photos at each odds on the grid (how much the
     figures depend on the modelling choice in `SheetOdds`)."""
     return [
-        verification_figures(calibration, CLEAR_THRESHOLD, SheetOdds(v, v, v)) for v in ODDS_GRID
+        verification_figures(calibration, CLEAR_THRESHOLD, SheetOdds(v)) for v in ODDS_GRID
     ]
 
 

@@ -16,10 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 from canvass.errors import InputError
+from canvass.forms.rules import RuleSet, Viability, rule_set
 from canvass.model import Election, Tally
 from reconcile.allocate import Allocation, CoinToss, allocate
 from reconcile.findings import Finding, Sheet, validate
-from canvass.forms.rules import RuleSet, Viability, rule_set
 
 MORE_GROUPS_READING = (
     "more viable groups than delegates: read as 'the largest groups get one delegate each, "

@@ -24,18 +24,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from canvass.model import Election, FieldReading, SheetReading, Tally
+from canvass.forms.registry import form_of
+from canvass.forms.spec import FormSpec, parse_key
+from canvass.model import Election, FieldReading, SheetNumbers, SheetReading
 from canvass.policy import ItemKind
 from ocr.verify import Support, value_probability
-from reconcile.caucus_math import MathResult, compute_for_election, precinct_info
 from reconcile.effect import effect_of
-from reconcile.joint import DEFAULT_ODDS, SheetOdds, SheetSupport, facts_for, support_sheet
+from reconcile.joint import DEFAULT_ODDS, SheetOdds, SheetSupport, support_sheet
 from reconcile.keyed import CODE as KEYED_CODE
 from reconcile.keyed import keyed_findings
 from reconcile.photos import disputed_fields
+from reconcile.sheet_math import SheetMath, check_sheet, reported_alias, sheet_model
 
 Kind = ItemKind  # the decision policy owns the kinds of items
-MEASURES = ("first", "final", "county_delegates")
 DEFAULT_CLEAR_THRESHOLD = 0.999
 VOLATILE = ("support", "image_support", "paper_clear")
 """Details that change with decisions on other fields of the sheet (not part of a key)."""
@@ -74,15 +75,16 @@ class Discrepancy:
 
 @dataclass(frozen=True)
 class PrecinctResult:
-    """`unsettled`: the paper's fields whose number is not determined (not read clearly,
-    not decided by people, not verified against a report); the tally holds 0 for them,
-    which must never be shown as a plain 0."""
+    """`paper`: the sheet's numbers as best known (`paper_numbers`); `unsettled`: its
+    fields whose number is not determined (not read clearly, not decided by people, not
+    verified against a report); `paper` holds 0 for them, which must never be shown as a
+    plain 0."""
 
     precinct: str
     cleared: tuple[str, ...]
     discrepancies: tuple[Discrepancy, ...]
-    paper_tally: Tally | None
-    math: MathResult | None
+    paper: SheetNumbers | None
+    math: SheetMath | None
     unsettled: tuple[str, ...] = ()
 
 
@@ -101,10 +103,8 @@ class _Work:
 
 
 def field_keys(election: Election) -> list[str]:
-    keys = ["attendees", "viability_threshold"]
-    for measure in MEASURES:
-        keys += [f"{measure}.{c}" for c in election.candidates]
-    return keys
+    """The counts compared with the reports, in the form's order."""
+    return form_of(election).reported_keys(election.candidates)
 
 
 def reconcile_precinct(
@@ -122,8 +122,8 @@ def reconcile_precinct(
     sums with the other fields' images; never the reports."""
     work = _Work(election, precinct, paper, reports, decided or {}, clear_threshold)
     if paper is not None:
-        facts = facts_for(election, precinct)
-        work.sheet = support_sheet(paper.reading.fields, facts, odds, work.decided)
+        model = sheet_model(election, precinct)
+        work.sheet = support_sheet(paper.reading.fields, model, odds, work.decided)
     if paper is None:
         work.found.append(_missing_paper(work))
     if not reports:
@@ -137,17 +137,17 @@ def reconcile_precinct(
         _dispute(work, paper)
     if paper is not None:
         _unreported(work)
-    tally = paper_tally(work) if paper is not None else None
-    math = compute_for_election(tally, election) if tally is not None else None
+    numbers = paper_numbers(work) if paper is not None else None
+    math = None
+    if numbers is not None:
+        math = check_sheet(election, precinct, numbers.values, numbers.ticks)
     if math is not None and _complete(work):
-        work.found += [
-            _finding(work, math, f.code.value, f.candidate, f.message) for f in math.findings
-        ]
-    if tally is not None:
+        work.found += [_finding(work, f.code, f.fields, f.message) for f in math.findings]
+    if numbers is not None:
         work.found += _keyed(work)
-    found = [_with_effect(work, d, tally) for d in work.found]
+    found = [_with_effect(work, d, numbers) for d in work.found]
     unsettled = _unsettled(work) if paper is not None else ()
-    return PrecinctResult(precinct, tuple(work.cleared), tuple(found), tally, math, unsettled)
+    return PrecinctResult(precinct, tuple(work.cleared), tuple(found), numbers, math, unsettled)
 
 
 def _dispute(work: _Work, paper: Paper) -> None:
@@ -197,8 +197,6 @@ def _keyed(work: _Work) -> list[Discrepancy]:
         return []
     known = {key: _best_value(work, key) for key in field_keys(work.election)}
     known = {k: v for k, v in known.items() if k not in _unsettled(work)}
-    info = precinct_info(work.election, work.precinct)
-    elect = info.delegates_to_elect if info else None
     return [
         Discrepancy(
             work.precinct,
@@ -207,19 +205,20 @@ def _keyed(work: _Work) -> list[Discrepancy]:
             f"{KEYED_CODE}: {f.message}",
             {"code": KEYED_CODE},
         )
-        for f in keyed_findings(work.decided, known, elect)
+        for f in keyed_findings(work.election, work.precinct, work.decided, known)
     ]
 
 
 def _unsettled(work: _Work) -> tuple[str, ...]:
-    """Counts the results need and nobody has determined. The written viability threshold
-    is not one: the rule computes the threshold from the attendees, and the written one
-    only feeds its THRESHOLD_MISMATCH finding."""
+    """Counts the results need and nobody has determined. A field the rules derive from
+    another (the caucus's written viability threshold, from the attendees) is not one:
+    it only feeds its finding."""
     assert work.paper is not None
+    spec = form_of(work.election)
     return tuple(
         key
         for key in field_keys(work.election)
-        if key != "viability_threshold"
+        if not _derived(spec, key)
         and key in work.paper.reading.fields
         and key not in work.decided
         and key not in work.cleared
@@ -228,30 +227,21 @@ def _unsettled(work: _Work) -> tuple[str, ...]:
 
 
 def _reported(work: _Work, key: str) -> dict[str, int]:
-    """Each source's value for `key`; a measure a source reports at all counts its
-    unlisted candidates as 0; reported SDE is turned into county delegates."""
-    measure, _, candidate = key.partition(".")
+    """Each source's value for `key`; a column a source reports at all counts its unlisted
+    rows as 0; a value reported under another name the rules convert (reported SDE, as
+    county delegates) is converted."""
+    column, row = parse_key(key)
     values: dict[str, int] = {}
     for source, fields in work.reports.items():
         if key in fields:
             values[source] = int(fields[key])
-        elif candidate and any(k.startswith(measure + ".") for k in fields):
+        elif row and any(parse_key(k)[0] == column and parse_key(k)[1] for k in fields):
             values[source] = 0
-        elif measure == "county_delegates" and f"sde.{candidate}" in fields:
-            converted = _sde_to_delegates(work, fields[f"sde.{candidate}"])
+        else:
+            converted = reported_alias(work.election, work.precinct, key, fields)
             if converted is not None:
                 values[source] = converted
     return values
-
-
-def _sde_to_delegates(work: _Work, sde: float) -> int | None:
-    info = precinct_info(work.election, work.precinct)
-    if info is None or info.sde_weight is None or not info.delegates_to_elect:
-        return None
-    per_delegate = info.sde_weight / info.delegates_to_elect
-    delegates = Decimal(repr(sde)) / per_delegate
-    nearest = int(delegates.to_integral_value())
-    return nearest if abs(delegates - nearest) < Decimal("0.01") else -1
 
 
 def _compare_field(work: _Work, key: str, reported: dict[str, int]) -> None:
@@ -362,35 +352,21 @@ def _conflict(work: _Work, paper: Paper) -> Discrepancy:
     return Discrepancy(work.precinct, "precinct_conflict", (), message, {"photo": paper.photo_id})
 
 
-def _finding(
-    work: _Work, math: MathResult, code: str, candidate: str | None, message: str
-) -> Discrepancy:
-    fields = (f"county_delegates.{candidate}",) if candidate else ()
+def _finding(work: _Work, code: str, fields: tuple[str, ...], message: str) -> Discrepancy:
     return Discrepancy(work.precinct, "math_finding", fields, f"{code}: {message}", {"code": code})
 
 
-def paper_tally(work: _Work) -> Tally:
+def paper_numbers(work: _Work) -> SheetNumbers:
     """The paper's numbers as best known: a person's decision, else the machine reading
-    (blank = 0), else (unreadable) the verified report, else 0."""
+    (blank = 0), else (unreadable) the verified report, else 0; and its ticked boxes."""
     assert work.paper is not None
     values = {key: _best_value(work, key) for key in field_keys(work.election)}
-    by_measure: dict[str, dict[str, int]] = {m: {} for m in MEASURES}
-    for key, value in values.items():
-        measure, _, candidate = key.partition(".")
-        if candidate and value:
-            by_measure[measure][candidate] = value
-    winners = tuple(
-        c for c in work.election.candidates if _reading_value(work, f"coin_toss.{c}") == 1
+    ticks = tuple(
+        key
+        for key in form_of(work.election).tick_keys(work.election.candidates)
+        if _reading_value(work, key) == 1
     )
-    return Tally(
-        precinct=work.precinct,
-        attendees=values["attendees"],
-        viability_threshold=values["viability_threshold"] or None,
-        first=by_measure["first"],
-        final=by_measure["final"],
-        county_delegates=by_measure["county_delegates"],
-        coin_toss_winners=winners,
-    )
+    return SheetNumbers(precinct=work.precinct, values=values, ticks=ticks)
 
 
 def _complete(work: _Work) -> bool:
@@ -423,7 +399,12 @@ def _reading_value(work: _Work, key: str) -> int | None:
     return _paper_value(reading)
 
 
-def _with_effect(work: _Work, d: Discrepancy, tally: Tally | None) -> Discrepancy:
-    """How many county delegates and how much SDE the discrepancy could move."""
-    delegates, sde = effect_of(work.election, work.precinct, d.kind, d.fields, d.details, tally)
+def _derived(spec: FormSpec, key: str) -> bool:
+    header = spec.header_field(key)
+    return header is not None and header.derived_from is not None
+
+
+def _with_effect(work: _Work, d: Discrepancy, numbers: SheetNumbers | None) -> Discrepancy:
+    """What the discrepancy could move (county delegates and SDE, or votes)."""
+    delegates, sde = effect_of(work.election, work.precinct, d.kind, d.fields, d.details, numbers)
     return Discrepancy(d.precinct, d.kind, d.fields, d.message, d.details, delegates, sde)

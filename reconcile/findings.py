@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
+from canvass.forms.rules import Viability, round_half_up
 from canvass.model import Tally
 from reconcile.allocate import Allocation
-from canvass.forms.rules import Viability, round_half_up
 
 
 class FindingCode(StrEnum):

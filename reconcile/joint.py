@@ -1,18 +1,24 @@
 """How strongly the whole sheet supports a value: each field's image, and the sheet's sums.
 
 A reviewer who cannot make out one smudged count checks it against the others: the first
-alignment adds up to the attendees, the viability threshold is the rule's for those
-attendees, the county delegates add up to the delegates the precinct elects. This module
-does the same with probabilities, so a field whose image alone is not quite sure can be
-confirmed by the rest of the sheet, and a value that breaks the sheet's sums needs the
-image to say it much more clearly.
+alignment adds up to the attendees, a ballot line's total is its election-day plus its
+absentee votes, the totals row adds up its column. This module does the same with
+probabilities, so a field whose image alone is not quite sure can be confirmed by the rest
+of the sheet, and a value that breaks the sheet's sums needs the image to say it much
+more clearly. The sums come from the form (`canvass.forms.spec.Identity`); a rule that ties
+a written number to another (the caucus threshold to the attendees) comes from the rule
+set as a `Relation`.
 
-The model: every field's image gives a distribution over its values (`ocr.verify`); the
-fields are independent given the images, except that a sheet on which an identity holds
-is `odds` times likelier than one on which it fails. Identities can fail (the worksheet
-is the legal record and its arithmetic may be wrong; those are math findings), so `odds`
-is finite, and the supports are exact marginals of that joint distribution, computed with
-convolutions over the values. A field outside every identity keeps its image's support.
+The model: every field's image gives a distribution over its values (`ocr.verify`) plus
+the mass of no well-formed number; the fields are independent given the images, except
+that a sheet on which an identity holds is `odds` times likelier than one on which it
+fails. Identities can fail (the sheet is the legal record and its arithmetic may be
+wrong; those are findings), so `odds` is finite. The supports are the exact marginals of
+that joint distribution, computed by belief propagation with convolutions over the
+values. Exactness needs the identities to form a tree; an identity that would close a
+loop (the election-day column's total, once every line's total and the total column's
+total are in) is left out of the support and only raises its finding. A field outside
+every identity keeps its image's support.
 
 Only the paper's own numbers are used, never a report: a report is checked against this
 support, not used to make it.
@@ -20,26 +26,26 @@ support, not used to make it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-from canvass.model import Election, FieldReading
+from canvass.forms.spec import Identity
+from canvass.model import FieldReading
 from ocr.verify import value_distribution
-from reconcile.caucus_math import precinct_info
-from canvass.forms.rules import RuleSet, rule_set
 
 Vector = NDArray[np.float64]
 SIGNIFICANT = 1e-15
-"""Attendee values below this probability are left out of the sums (they cannot matter at
+"""Total values below this probability are left out of the sums (they cannot matter at
 any clearing threshold, and leaving them out keeps the convolutions short)."""
 
 
 @dataclass(frozen=True)
 class SheetOdds:
-    """How much likelier a sheet satisfying each identity is than one breaking it.
+    """How much likelier a sheet satisfying an identity (or a rule's relation) is than one
+    breaking it.
 
     A modelling choice, not a fit: odds = (1 - e) / (e q), with e the share of sheets whose
     arithmetic fails (about 1 in 100 assumed; 2020's certified sheets break the delegate
@@ -47,33 +53,38 @@ class SheetOdds:
     identity anyway (about 1 in 10 for the near misses that matter). High enough that a
     sure sum confirms a nearly sure field; low enough that a paper whose arithmetic is
     wrong keeps its own reading (a value the image gives 1 in 1,000 cannot win on the sum
-    alone). `python -m bench.read` prints the figures at other odds.
+    alone). `by_code` overrides it for one identity or relation code; `python -m
+    bench.read` prints the figures at other odds.
     """
 
-    first_total: float = 1000.0
-    threshold: float = 1000.0
-    delegate_total: float = 1000.0
+    default: float = 1000.0
+    by_code: tuple[tuple[str, float], ...] = ()
+
+    def of(self, code: str) -> float:
+        return dict(self.by_code).get(code, self.default)
 
 
 DEFAULT_ODDS = SheetOdds()
 
 
 @dataclass(frozen=True)
-class SheetFacts:
-    """What the election says about the sheet's precinct: the delegates it elects (None for
-    a satellite, whose delegates follow attendance) and the rules for its threshold."""
+class Relation:
+    """A rule tying a written field to another: the sheet is likelier when `shown` is one
+    of `accepted(value of given)` (the caucus threshold the rules accept for the
+    attendees). `accepted` returns an empty set where the rule accepts nothing."""
 
-    candidates: tuple[str, ...]
-    delegates: int | None
-    rules: RuleSet
+    given: str
+    shown: str
+    code: str
+    accepted: Callable[[int], frozenset[int]]
 
 
-def facts_for(election: Election, precinct: str) -> SheetFacts:
-    """The sheet facts of `precinct` in `election` (no delegates when it is unknown or a
-    satellite: then the county delegates take part in no identity)."""
-    info = precinct_info(election, precinct)
-    delegates = None if info is None or info.satellite else info.delegates_to_elect
-    return SheetFacts(election.candidates, delegates, rule_set(election.rule_set))
+@dataclass(frozen=True)
+class SheetModel:
+    """The identities and relations of one precinct's sheet, strongest first."""
+
+    identities: tuple[Identity, ...] = ()
+    relations: tuple[Relation, ...] = field(default=())
 
 
 class SheetSupport:
@@ -110,89 +121,163 @@ class SheetSupport:
 
 def support_sheet(
     fields: Mapping[str, FieldReading],
-    facts: SheetFacts,
+    model: SheetModel,
     odds: SheetOdds = DEFAULT_ODDS,
     known: Mapping[str, int] | None = None,
 ) -> SheetSupport:
-    """Every field's support given the images and the sheet's identities.
+    """Every field's support given the images and the sheet's identities and relations.
 
     `known`: values a person has read off this paper (review decisions); they are certain,
     so keying one smudged count can confirm the rest of its column."""
-    image = {k: value_distribution(f.boxes) for k, f in fields.items() if f.boxes}
+    image = {k: _with_none(value_distribution(f.boxes)) for k, f in fields.items() if f.boxes}
     for key, value in (known or {}).items():
         if value >= 0:
             image[key] = _certain(value, len(fields[key].boxes) if key in fields else 0)
-    marginals = dict(image)
-    firsts = [f"first.{c}" for c in facts.candidates]
-    if "attendees" in image and all(k in image for k in firsts):
-        threshold = _threshold_factor(image, facts, odds)
-        found = _sum_identity(
-            [image[k] for k in firsts], image["attendees"], threshold, odds.first_total
-        )
-        marginals.update(zip(firsts, found.parts, strict=True))
-        marginals["attendees"] = found.total
-        if threshold is not None:
-            marginals["viability_threshold"] = _threshold_marginal(
-                image["viability_threshold"], facts, odds, found
-            )
-    delegates = [f"county_delegates.{c}" for c in facts.candidates]
-    if facts.delegates and all(k in image for k in delegates):
-        fixed = np.zeros(facts.delegates + 1)
-        fixed[facts.delegates] = 1.0
-        found = _sum_identity([image[k] for k in delegates], fixed, None, odds.delegate_total)
-        marginals.update(zip(delegates, found.parts, strict=True))
-    return SheetSupport(marginals)
+    factors = _tree(model, image, odds)
+    beliefs = _propagate(factors, image)
+    return SheetSupport({k: v[:-1] / v.sum() for k, v in beliefs.items()})
+
+
+def _with_none(values: Vector) -> Vector:
+    """The distribution with "no well-formed number" as one more state, last."""
+    return np.append(values, max(0.0, 1.0 - float(values.sum())))
 
 
 def _certain(value: int, boxes: int) -> Vector:
     """The distribution of a value known for sure, as long as the field's own."""
-    out = np.zeros(10 ** max(boxes, len(str(value))))
+    out = np.zeros(10 ** max(boxes, len(str(value))) + 1)
     out[value] = 1.0
     return out
 
 
+Messages = Callable[[Sequence[Vector]], list[Vector]]
+
+
 @dataclass(frozen=True)
-class _SumFound:
-    """The marginals of one sum identity, and for a second identity on the total: the
-    total's weight without that identity's factor (`total_weight`, unnormalised, over the
-    values kept), the weight of every other total (`rest`) and the normaliser `z`."""
-
-    parts: list[Vector]
-    total: Vector
-    total_weight: Vector
-    rest: float
-    z: float
+class _Factor:
+    variables: tuple[str, ...]
+    messages: Messages
 
 
-def _sum_identity(
-    parts: Sequence[Vector], total: Vector, factor: Vector | None, odds: float
-) -> _SumFound:
-    """Marginals of the parts X_i and the total Y under the weight
-    prod p(X_i) p(Y) f(Y) (1 + odds [sum X = Y]), f being another identity's factor on Y
-    (1 when None). Values of Y below SIGNIFICANT (and Y's mass of no number) are kept out
-    of the sums, which bounds every convolution's length."""
-    keep = np.flatnonzero(total >= SIGNIFICANT)
+def _tree(model: SheetModel, image: Mapping[str, Vector], odds: SheetOdds) -> list[_Factor]:
+    """The factors that keep the sheet's graph a tree, in the model's order; one whose
+    fields are not all read, or that would close a loop, is left out."""
+    parent: dict[str, str] = {}
+
+    def root(v: str) -> str:
+        while parent.setdefault(v, v) != v:
+            v = parent[v]
+        return v
+
+    chosen: list[_Factor] = []
+    candidates: list[_Factor] = [
+        _Factor(
+            (*i.parts, *((i.total,) if i.total else ())),
+            _sum_messages(i.constant, i.total is None, odds.of(i.code)),
+        )
+        for i in model.identities
+        if (i.total is not None or i.constant) and not i.at_most
+    ]
+    candidates += [
+        _Factor((r.given, r.shown), _relation_messages(r.accepted, odds.of(r.code)))
+        for r in model.relations
+    ]
+    for factor in candidates:
+        if not all(v in image for v in factor.variables):
+            continue
+        roots = [root(v) for v in factor.variables]
+        if len(set(roots)) < len(roots):
+            continue
+        for r in roots[1:]:
+            parent[r] = roots[0]
+        chosen.append(factor)
+    return chosen
+
+
+def _propagate(factors: Sequence[_Factor], image: Mapping[str, Vector]) -> dict[str, Vector]:
+    """Belief propagation on the tree until no message changes (exact on a tree)."""
+    incoming: dict[str, dict[int, Vector]] = {v: {} for v in image}
+    dirty = set(range(len(factors)))
+    while dirty:
+        updated: dict[tuple[int, str], Vector] = {}
+        for i in sorted(dirty):
+            f = factors[i]
+            inputs = [_belief(image[v], incoming[v], skip=i) for v in f.variables]
+            for v, message in zip(f.variables, f.messages(inputs), strict=True):
+                updated[(i, v)] = message / max(float(message.max()), 1e-300)
+        dirty = set()
+        for (i, v), message in updated.items():
+            before = incoming[v].get(i)
+            if before is None or not np.array_equal(before, message):
+                incoming[v][i] = message
+                dirty |= {j for j, f in enumerate(factors) if j != i and v in f.variables}
+    return {v: _belief(image[v], incoming[v]) for v in image}
+
+
+def _belief(image: Vector, messages: Mapping[int, Vector], skip: int = -1) -> Vector:
+    out = image.copy()
+    for i, m in messages.items():
+        if i != skip:
+            out *= m
+    return out
+
+
+def _sum_messages(constant: int | None, fixed: bool, odds: float) -> Messages:
+    """Messages of the factor 1 + odds [every part a number, and their sum = the total]:
+    the total is the last variable, or `constant` when `fixed`."""
+
+    def messages(inputs: Sequence[Vector]) -> list[Vector]:
+        if fixed:
+            assert constant is not None
+            total = np.zeros(constant + 2)
+            total[constant] = 1.0
+            return _sum_factor(inputs, total, odds)[:-1]
+        return _sum_factor(inputs[:-1], inputs[-1], odds)
+
+    return messages
+
+
+def _sum_factor(parts: Sequence[Vector], total: Vector, odds: float) -> list[Vector]:
+    """Messages to every part, then to the total (each with its "none" state last).
+
+    To part j at x: prod_{i != j} |q_i| |q_y| + odds sum_v q_y(v) (conv_{i != j} q_i)(v - x);
+    to the total at v: prod |q_i| + odds (conv q_i)(v); "none" gets the first term only.
+    Totals below SIGNIFICANT are kept out of the sums, which bounds every convolution."""
+    numbers = [p[:-1] for p in parts]
+    masses = [float(p.sum()) for p in parts]
+    y = total[:-1]
+    keep = np.flatnonzero(y >= SIGNIFICANT)
     length = int(keep[-1]) + 1 if len(keep) else 1
-    y = np.where(total[:length] >= SIGNIFICANT, total[:length], 0.0)
-    f = np.ones(len(total)) if factor is None else factor
-    weight = y * f[:length]
-    rest = 1.0 - float(y.sum())  # no sum holds with these totals; their f is taken as 1
-    w_all = float(weight.sum()) + rest
-    prefix, suffix = _running_sums([p[:length] for p in parts], length)
-    everything = prefix[-1]
-    z = w_all + odds * float(weight @ everything)
-    out_parts = []
-    for i, p in enumerate(parts):
-        others = _convolve(prefix[i], suffix[i + 1], length)
-        g = w_all + odds * _correlate(weight, others, length)
-        marginal = p * w_all
-        head = min(length, len(p))
-        marginal[:head] = p[:head] * g[:head]
-        out_parts.append(marginal / z)
-    out_total = total.copy()
-    out_total[:length] = weight * (1.0 + odds * everything) + (total[:length] - y)
-    total_weight = y * (1.0 + odds * everything)
-    return _SumFound(out_parts, out_total / z, total_weight, rest, z)
+    y_kept = np.where(y[:length] >= SIGNIFICANT, y[:length], 0.0)
+    prefix, suffix = _running_sums(numbers, length)
+    out = []
+    for j, p in enumerate(parts):
+        others = _convolve(prefix[j], suffix[j + 1], length)
+        base = float(np.prod(masses[:j] + masses[j + 1 :])) * float(total.sum())
+        message = np.full(len(p), base)
+        head = min(length, len(p) - 1)
+        message[:head] += odds * _correlate(y_kept, others, length)[:head]
+        out.append(message)
+    to_total = np.full(len(total), float(np.prod(masses)))
+    to_total[:length] += odds * prefix[-1]
+    out.append(to_total)
+    return out
+
+
+def _relation_messages(accepted: Callable[[int], frozenset[int]], odds: float) -> Messages:
+    """Messages of the factor 1 + odds [shown is a number the rule accepts for given]."""
+
+    def messages(inputs: Sequence[Vector]) -> list[Vector]:
+        given, shown = inputs
+        to_given = np.full(len(given), float(shown.sum()))
+        to_shown = np.full(len(shown), float(given.sum()))
+        for value in np.flatnonzero(given[:-1] >= SIGNIFICANT):
+            ok = [v for v in accepted(int(value)) if v < len(shown) - 1]
+            to_given[value] += odds * float(shown[ok].sum())
+            to_shown[ok] += odds * float(given[value])
+        return [to_given, to_shown]
+
+    return messages
 
 
 def _running_sums(parts: Sequence[Vector], length: int) -> tuple[list[Vector], list[Vector]]:
@@ -222,39 +307,3 @@ def _correlate(weight: Vector, others: Vector, length: int) -> Vector:
     n = 1 << max(1, (2 * length - 1).bit_length())
     spectrum = np.fft.rfft(weight, n) * np.conj(np.fft.rfft(others, n))
     return np.asarray(np.clip(np.fft.irfft(spectrum, n)[:length], 0.0, None), np.float64)
-
-
-def _accepted(facts: SheetFacts, attendees: int) -> frozenset[int]:
-    if not facts.delegates or attendees <= 0:
-        return frozenset()
-    return facts.rules.viability(attendees, facts.delegates).accepted
-
-
-def _threshold_factor(
-    image: Mapping[str, Vector], facts: SheetFacts, odds: SheetOdds
-) -> Vector | None:
-    """f(a) = 1 + odds P(threshold field shows a threshold the rules accept for a)."""
-    t = image.get("viability_threshold")
-    if t is None or not facts.delegates:
-        return None
-    a = image["attendees"]
-    factor = np.ones(len(a))
-    for value in np.flatnonzero(a >= SIGNIFICANT):
-        shown = sum(float(t[v]) for v in _accepted(facts, int(value)) if v < len(t))
-        factor[value] += odds.threshold * shown
-    return factor
-
-
-def _threshold_marginal(
-    shown: Vector, facts: SheetFacts, odds: SheetOdds, found: _SumFound
-) -> Vector:
-    """P(threshold = t | sheet): its image times, summed over the attendees, 1 + odds where t
-    is a threshold the rules accept for them."""
-    weight = found.total_weight
-    boost = np.zeros(len(shown))
-    for value in np.flatnonzero(weight > 0):
-        for v in _accepted(facts, int(value)):
-            if v < len(shown):
-                boost[v] += weight[value]
-    base = float(weight.sum()) + found.rest
-    return np.asarray(shown * (base + odds.threshold * boost) / found.z, np.float64)

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from canvass.forms.caucus import tally_from_values
+from canvass.forms.caucus import DELEGATES, REPORTED_SDE, tally_from_values
 from canvass.forms.registry import form_of, rules_of
-from canvass.forms.spec import Identity, key_of
+from canvass.forms.spec import Identity, key_of, parse_key
 from canvass.model import Election, Tally
 from reconcile.caucus_math import MathResult, compute_for_election, precinct_info
+from reconcile.joint import Relation, SheetModel
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,10 @@ class SheetMath:
             return self.caucus.to_json()
         return {
             "precinct": self.precinct,
-            "findings": [{"code": f.code, "fields": list(f.fields), "message": f.message}
-                         for f in self.findings],
+            "findings": [
+                {"code": f.code, "fields": list(f.fields), "message": f.message}
+                for f in self.findings
+            ],
         }
 
 
@@ -59,6 +62,29 @@ def sheet_identities(election: Election, precinct: str) -> list[Identity]:
     info = precinct_info(election, precinct)
     printed = {"delegates_to_elect": None if info is None else info.delegates_to_elect}
     return form_of(election).identities(election.candidates, printed)
+
+
+def sheet_model(election: Election, precinct: str) -> SheetModel:
+    """What the joint sheet model knows of `precinct`'s sheet: the form's identities and,
+    where the rules allocate delegates, the threshold the rules accept for the attendees
+    (none for a satellite, whose delegates follow attendance)."""
+    info = precinct_info(election, precinct)
+    delegates = None if info is None or info.satellite else info.delegates_to_elect
+    spec, rules = form_of(election), rules_of(election)
+    identities = spec.identities(election.candidates, {"delegates_to_elect": delegates})
+    relations: list[Relation] = []
+    if rules.allocates == "delegates" and delegates:
+        elect = delegates
+
+        def accepted(attendees: int) -> frozenset[int]:
+            return rules.viability(attendees, elect).accepted if attendees > 0 else frozenset()
+
+        relations = [
+            Relation(h.derived_from, h.key, "THRESHOLD_MISMATCH", accepted)
+            for h in spec.header
+            if h.derived_from
+        ]
+    return SheetModel(tuple(identities), tuple(relations))
 
 
 def check_sheet(
@@ -76,6 +102,24 @@ def check_sheet(
     return SheetMath(precinct, tuple(found))
 
 
+def reported_alias(
+    election: Election, precinct: str, key: str, fields: Mapping[str, float]
+) -> int | None:
+    """A report's value for `key` given under another name the rules convert: a group's
+    SDE, as county delegates (where the rules allocate delegates). -1 when the SDE is no
+    whole number of delegates (so it matches no paper value); None when not reported."""
+    column, row = parse_key(key)
+    if rules_of(election).allocates != "delegates" or column != DELEGATES or row is None:
+        return None
+    sde = fields.get(key_of(REPORTED_SDE, row))
+    info = precinct_info(election, precinct)
+    if sde is None or info is None or info.sde_weight is None or not info.delegates_to_elect:
+        return None
+    delegates = Decimal(repr(sde)) / (info.sde_weight / info.delegates_to_elect)
+    nearest = int(delegates.to_integral_value())
+    return nearest if abs(delegates - nearest) < Decimal("0.01") else -1
+
+
 def caucus_tally(
     election: Election, precinct: str, values: Mapping[str, int], ticks: Sequence[str] = ()
 ) -> Tally:
@@ -89,7 +133,7 @@ def _caucus(election: Election, tally: Tally) -> SheetMath:
     findings = tuple(
         SheetFinding(
             f.code.value,
-            (key_of("county_delegates", f.candidate),) if f.candidate else (),
+            (key_of(DELEGATES, f.candidate),) if f.candidate else (),
             f.message,
         )
         for f in result.findings

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 from canvass.errors import InputError
+from canvass.forms.rules import rule_set
 from canvass.model import Tally
 from reconcile.caucus_math import MathResult, PrecinctInfo, compute
 from reconcile.findings import Finding, FindingCode, count_by_code
-from canvass.forms.rules import rule_set
 
 CANDIDATES = ("Biden", "Buttigieg", "Klobuchar", "Sanders", "Warren", "Uncommitted")
 # Solon's 215 attendees, 6 delegates, threshold 33. Final alignment by the rules:

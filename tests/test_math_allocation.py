@@ -7,11 +7,11 @@ from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
+from canvass.forms.rules import RuleSet, rule_set
 from canvass.model import County, Election, Precinct, Tally
 from reconcile.allocate import CoinToss, allocate
 from reconcile.caucus_math import MathResult, PrecinctInfo, compute, compute_for_election
 from reconcile.findings import FindingCode
-from canvass.forms.rules import RuleSet, rule_set
 
 CANDIDATES = ("A", "B", "C", "D", "E", "Uncommitted")
 
@@ -23,7 +23,7 @@ def run(
     *,
     first: dict[str, int] | None = None,
     winners: tuple[str, ...] = (),
-    rules: RuleSet = rule_set("iowa-dem-2020"),
+    rules: RuleSet | None = None,
 ) -> MathResult:
     """The math for a precinct electing `delegates` (first alignment: the final one)."""
     tally = Tally(
@@ -34,7 +34,7 @@ def run(
         coin_toss_winners=winners,
     )
     info = PrecinctInfo(id="P-1", delegates_to_elect=delegates, sde_weight=Decimal(delegates))
-    return compute(tally, info, rules, CANDIDATES)
+    return compute(tally, info, rules or rule_set("iowa-dem-2020"), CANDIDATES)
 
 
 def test_clean_proportional() -> None:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from canvass.forms.rules import rule_set
 from canvass.model import Tally
 from reconcile.caucus_math import MathResult, PrecinctInfo, compute
-from canvass.forms.rules import rule_set
 
 CANDIDATES = ("A", "B", "C", "D", "E", "F")
 EXAMPLES = settings(max_examples=150, deadline=None)

@@ -16,6 +16,10 @@ from canvass.forms.spec import PRINTED, Column, ColumnSum, FormSpec, HeaderField
 from canvass.model import Tally
 
 MEASURES = ("first", "final", "county_delegates")
+DELEGATES = "county_delegates"
+REPORTED_SDE = "sde"
+"""Reports may give a group's SDE (`sde.<Candidate>`) instead of its county delegates;
+the reconciler converts it with the precinct's SDE per delegate."""
 
 CAUCUS_WORKSHEET = FormSpec(
     id="caucus-math-worksheet",
@@ -24,7 +28,9 @@ CAUCUS_WORKSHEET = FormSpec(
     header=(
         HeaderField("delegates_to_elect", "Delegates to elect", 2, 150, only="satellite"),
         HeaderField("attendees", "Attendees at start", 4, 800),
-        HeaderField("viability_threshold", "Viability threshold", 3, 1450, derived=True),
+        HeaderField(
+            "viability_threshold", "Viability threshold", 3, 1450, derived_from="attendees"
+        ),
     ),
     columns=(
         Column("first", "First alignment", 4, 760, ("First alignment",)),
@@ -34,6 +40,13 @@ CAUCUS_WORKSHEET = FormSpec(
     ),
     sums=(
         ColumnSum("first", "attendees", "FIRST_TOTAL_MISMATCH", "first alignment = attendees"),
+        ColumnSum(
+            "final",
+            "attendees",
+            "FINAL_EXCEEDS_ATTENDEES",
+            "final alignment <= attendees",
+            at_most=True,
+        ),
         ColumnSum(
             "county_delegates",
             PRINTED + "delegates_to_elect",
@@ -49,9 +62,7 @@ CAUCUS_WORKSHEET = FormSpec(
 )
 
 
-def tally_from_values(
-    precinct: str, values: Mapping[str, int], ticks: Sequence[str] = ()
-) -> Tally:
+def tally_from_values(precinct: str, values: Mapping[str, int], ticks: Sequence[str] = ()) -> Tally:
     """The Tally of a caucus sheet's numbers (missing counts are 0; zero counts are left
     out of the maps); `ticks`: the coin-toss winners, in ballot order."""
     maps: dict[str, dict[str, int]] = {m: {} for m in MEASURES}

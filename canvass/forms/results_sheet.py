@@ -22,17 +22,26 @@ PRECINCT_RESULTS = FormSpec(
         Column("total", "Total votes", 4, 2020, ("Total", "votes")),
     ),
     sums=(
-        RowSum(("election_day", "absentee"), "total", "LINE_TOTAL_MISMATCH",
-               "a line's total = election day + absentee"),
-        ColumnSum("total", "total", "COLUMN_TOTAL_MISMATCH", "the totals row = the sum of the lines"),
-        ColumnSum("election_day", "election_day", "COLUMN_TOTAL_MISMATCH",
-                  "the totals row = the sum of the lines"),
-        ColumnSum("absentee", "absentee", "COLUMN_TOTAL_MISMATCH",
-                  "the totals row = the sum of the lines"),
+        RowSum(
+            ("election_day", "absentee"),
+            "total",
+            "LINE_TOTAL_MISMATCH",
+            "a line's total = election day + absentee",
+        ),
+        ColumnSum(
+            "total", "total", "COLUMN_TOTAL_MISMATCH", "the totals row = the sum of the lines"
+        ),
+        ColumnSum(
+            "election_day",
+            "election_day",
+            "COLUMN_TOTAL_MISMATCH",
+            "the totals row = the sum of the lines",
+        ),
+        ColumnSum(
+            "absentee", "absentee", "COLUMN_TOTAL_MISMATCH", "the totals row = the sum of the lines"
+        ),
     ),
     totals_row="Totals",
     always_written=("election_day", "absentee", "total"),
-    footer=(
-        "Precinct election officials: these are the precinct's results for this race.",
-    ),
+    footer=("Precinct election officials: these are the precinct's results for this race.",),
 )

@@ -16,7 +16,7 @@ the identity findings use; geometry beyond the columns' order and widths is the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -39,9 +39,10 @@ def parse_key(key: str) -> tuple[str, str | None]:
 
 @dataclass(frozen=True)
 class HeaderField:
-    """A number above the table. `derived`: the rules compute it from other fields (the
-    written viability threshold), so results never wait for it; `only`: printed for
-    boxes on some sheets only (a satellite writes its delegates; a precinct's are printed)."""
+    """A number above the table. `derived_from`: the rules compute it from that field (the
+    written viability threshold, from the attendees), so results never wait for it and
+    the rule set relates the two; `only`: boxes printed on some sheets only (a satellite
+    writes its delegates; a precinct's are printed)."""
 
     key: str
     title: str
@@ -49,7 +50,7 @@ class HeaderField:
     x: int
     note: str | None = None
     only: Only = "all"
-    derived: bool = False
+    derived_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,15 @@ class Column:
 @dataclass(frozen=True)
 class ColumnSum:
     """A column's rows add up to `total`: a field key, or `printed:<attribute>` for a
-    number printed on the sheet. `code`: the finding raised when the paper breaks it."""
+    number printed on the sheet. `code`: the finding raised when the paper breaks it.
+    `at_most`: a bound, not a sum (the final alignment cannot exceed the attendees);
+    bounds check people's keyed numbers but give the joint model no evidence."""
 
     column: str
     total: str
     code: str
     title: str
+    at_most: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,20 +93,25 @@ class RowSum:
 
 @dataclass(frozen=True)
 class Identity:
-    """One sum on one sheet: `parts` add up to the field `total`, or to `constant`."""
+    """One sum on one sheet: `parts` add up to the field `total`, or to `constant`
+    (`at_most`: they add up to no more than it)."""
 
     name: str
     code: str
     parts: tuple[str, ...]
     total: str | None = None
     constant: int | None = None
+    at_most: bool = False
 
-    def holds(self, values: dict[str, int]) -> bool | None:
+    def holds(self, values: Mapping[str, int]) -> bool | None:
         """Whether the sheet's `values` satisfy it (None: a number it needs is missing)."""
         if any(p not in values for p in self.parts):
             return None
         right = self.constant if self.total is None else values.get(self.total)
-        return None if right is None else sum(values[p] for p in self.parts) == right
+        if right is None:
+            return None
+        written = sum(values[p] for p in self.parts)
+        return written <= right if self.at_most else written == right
 
 
 @dataclass(frozen=True)
@@ -167,10 +176,10 @@ class FormSpec:
             parts = tuple(key_of(s.column, r) for r in rows)
             if s.total.startswith(PRINTED):
                 constant = (printed or {}).get(s.total.removeprefix(PRINTED))
-                if constant is not None:
-                    found.append(Identity(s.code, s.code, parts, constant=constant))
+                if constant:  # a precinct electing none, or a satellite: no sum
+                    found.append(Identity(s.code, s.code, parts, None, constant, s.at_most))
             else:
-                found.append(Identity(s.code, s.code, parts, total=s.total))
+                found.append(Identity(s.code, s.code, parts, s.total, None, s.at_most))
         return found
 
     def label(self, key: str) -> str:
