@@ -143,3 +143,37 @@ def test_sql_lives_only_in_the_store() -> None:
                     if alias.name.split(".")[0] in ("sqlalchemy", "sqlmodel"):
                         wrong.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}: {alias.name}")
     assert wrong == [], "\n".join(wrong)
+
+
+def key_parsing(path: Path) -> Iterator[int]:
+    """Lines that split a string at a dot (`.partition(".")`, `.split(".")`, `.rpartition`)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("partition", "rpartition", "split", "rsplit")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value == "."
+        ):
+            yield node.lineno
+
+
+def test_field_keys_are_parsed_only_in_the_forms_package() -> None:
+    """One owner for a form's keys (`canvass.forms.spec.parse_key`): no other module of the
+    product takes a key apart at its dot, so a new form's keys need no change elsewhere.
+    (Module names, version strings and the like are split only where listed here.)"""
+    allowed = {"canvass.forms.spec"}
+    wrong = [
+        f"{path.relative_to(REPO_ROOT)}:{line}"
+        for path in product_files()
+        if module_name(path) not in allowed
+        for line in key_parsing(path)
+    ]
+    assert wrong == [], "split at a dot outside canvass/forms (use parse_key):\n" + "\n".join(wrong)
+
+
+def test_the_key_parsing_check_sees_a_split(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text('def f(key):\n    return key.partition(".")[2]\n')
+    assert list(key_parsing(sample)) == [2]
