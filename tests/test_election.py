@@ -82,7 +82,10 @@ def test_election_file_round_trips(tmp_path: Path) -> None:
         (lambda d: d["precincts"][0].update(county="Atlantis"), "Atlantis"),
         (lambda d: d["precincts"].append(dict(d["precincts"][0])), "appears twice"),
         (lambda d: d["precincts"][0].update(delegates_to_elect=-1), "delegates_to_elect"),
-        (lambda d: d.update(rule_set="nowhere-1990"), "unknown rule_set"),
+        (
+            lambda d: d.update(rule_set="nowhere-1990"),
+            "unknown rule set .nowhere-1990.; use one of",
+        ),
         (lambda d: d["precincts"][0].update(id="lower case"), "id"),
     ],
 )

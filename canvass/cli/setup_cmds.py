@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +9,7 @@ import typer
 from rich.table import Table
 
 from canvass.cli.common import JsonFlag, emit_json, open_database, settings_of, stderr_console
-from canvass.elections.fileformat import dump_election, load_election_file
+from canvass.elections.fileformat import election_text, load_election_file
 from canvass.elections.iowa2020 import build_iowa2020
 from canvass.errors import NotReadyError
 from canvass.model import Election
@@ -53,7 +52,8 @@ def init(
         return
     verb = "loaded" if outcome.changed else "already loaded"
     where = (settings.database_url and "PostgreSQL") or str(settings.sqlite_path)
-    stderr_console().print(f"{definition.name}: {verb}, {outcome.precincts} caucus units ({where})")
+    units = "caucus units" if any(p.satellite for p in definition.precincts) else "precincts"
+    stderr_console().print(f"{definition.name}: {verb}, {outcome.precincts} {units} ({where})")
 
 
 def precincts(
@@ -80,7 +80,11 @@ def precincts(
         return
     table = Table("id", "county", "name", "delegates", title=f"{election.name}: {len(units)} units")
     for p in units:
-        delegates = "by attendance" if p.delegates_to_elect is None else str(p.delegates_to_elect)
+        delegates = (
+            str(p.delegates_to_elect)
+            if p.delegates_to_elect is not None
+            else ("by attendance" if p.satellite else "-")
+        )
         table.add_row(p.id, p.county, p.name, delegates)
     stderr_console().print(table)
 
@@ -91,5 +95,5 @@ def export_election(
 ) -> None:
     """Write the loaded election (or the built-in one) as an election file: a template."""
     election = current_election(settings_of(ctx))
-    out.write_text(json.dumps(dump_election(election), indent=1), encoding="utf-8")
+    out.write_text(election_text(election), encoding="utf-8")
     stderr_console().print(f"wrote {out} ({len(election.precincts)} units)")

@@ -9,7 +9,12 @@
                      "delegates_to_elect": 8, "sde_weight": 0.6275}]
     }
 
-`canvass election export` writes the built-in election in this format, as a template.
+`form` names the tally sheet (default `caucus-math-worksheet`; a general election's
+`precinct-results`) and `rule_set` the rules run on it (`iowa-dem-2020` on the caucus
+worksheet, `vote-count` on a results sheet): `canvass.forms.registry` lists both and refuses
+a pair that does not fit. `canvass election export` writes the loaded (or built-in) election
+in this format, as a template (`election_text`: two-space indented, one newline at the end,
+the same bytes `python -m canvass.elections.iowa2020_general --out FILE` writes).
 """
 
 from __future__ import annotations
@@ -52,3 +57,8 @@ def parse_election(data: Any, source: str = "election") -> Election:
 
 def dump_election(election: Election) -> dict[str, Any]:
     return election.model_dump(mode="json", exclude_defaults=False)
+
+
+def election_text(election: Election) -> str:
+    """The election file's text: every field, two-space indented, a newline at the end."""
+    return json.dumps(dump_election(election), indent=2, ensure_ascii=False) + "\n"

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from canvass.elections.fileformat import election_text
 from canvass.elections.iowa2020 import precinct_id
 from canvass.errors import InputError, NotFoundError
 from canvass.forms.spec import key_of
@@ -133,13 +133,6 @@ def _rows(data_dir: Path) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(f)
 
 
-def election_json(election: Election) -> str:
-    """The election file's text: the documented format, two-space indented, one newline."""
-    from canvass.elections.fileformat import dump_election
-
-    return json.dumps(dump_election(election), indent=2, ensure_ascii=False) + "\n"
-
-
 def main(argv: list[str] | None = None) -> int:
     from canvass.settings import Settings
 
@@ -148,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="the election file to write")
     args = parser.parse_args(argv)
     data_dir = args.data or general_data_dir(Settings().fixtures_dir)
-    args.out.write_text(election_json(build_general(data_dir)), encoding="utf-8")
+    args.out.write_text(election_text(build_general(data_dir)), encoding="utf-8")
     return 0
 
 
