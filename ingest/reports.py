@@ -1,9 +1,14 @@
 """Electronic reports (app, hotline, published results) in: validated whole, then stored.
 
 Two formats: CSV with columns `precinct,field,value` (and optionally `received_at`), one
-number a row, field keys as in docs/contracts.md section 1; or JSON Lines, one Tally a line
-(optionally with an `sde` map and `received_at`). Every problem in a file is collected with
-its line number; a file with any problem stores nothing.
+number a row; or JSON Lines, one precinct a line: a Tally (the caucus worksheet's numbers,
+optionally with an `sde` map) or, for any form, `{"precinct": ..., "fields": {key: number}}`,
+either with an optional `received_at`. Field keys are the election's form's
+(`canvass.forms`: `attendees`, `first.Biden`; `election_day.Write-in`, `total`): the counts
+the form compares with reports. Under a rule set that allocates delegates a report may also
+carry `sde.<Candidate>`, the SDE it announced (the reconciler converts it to county
+delegates). Every problem in a file is collected with its line number; a file with any
+problem stores nothing.
 """
 
 from __future__ import annotations
@@ -17,14 +22,18 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from canvass.forms.caucus import MEASURES
+from canvass.forms.registry import form_of, rules_of
+from canvass.forms.spec import key_of, parse_key
 from canvass.model import Election
 from canvass.store.intake import ReportVersion
 
 SOURCES = ("app", "hotline", "published")
-COUNT_FIELDS = ("attendees", "viability_threshold")
-CANDIDATE_MEASURES = ("first", "final", "county_delegates", "sde")
+SDE = "sde"
+"""The column of reported SDE, a report-only key under rules that allocate delegates."""
+TALLY_COUNTS = ("attendees", "viability_threshold")
 TALLY_KEYS = {"precinct", "delegates_to_elect", "attendees", "viability_threshold", "first"}
-TALLY_KEYS |= {"final", "county_delegates", "coin_toss_winners", "sde", "received_at"}
+TALLY_KEYS |= {"final", "county_delegates", "coin_toss_winners", SDE, "received_at", "fields"}
 
 
 @dataclass(frozen=True)
@@ -50,9 +59,13 @@ class _Collector:
     errors: list[LineError] = field(default_factory=list)
     fields: dict[str, dict[str, tuple[int | float, int]]] = field(default_factory=dict)
     received: dict[str, datetime] = field(default_factory=dict)
+    known: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.known = reported_keys(self.election)
 
     def add(self, line: int, precinct: str, key: str, raw: object) -> None:
-        problem = check_field_key(key, self.election)
+        problem = check_field_key(key, self.election, self.known)
         if problem:
             self.errors.append(LineError(line, problem))
             return
@@ -85,20 +98,62 @@ class _Collector:
         return ParsedReports(reports=reports)
 
 
-def check_field_key(key: str, election: Election) -> str | None:
-    """None when `key` is a known field key, else what is wrong with it."""
-    if key in COUNT_FIELDS:
+def report_columns(election: Election) -> tuple[str, ...]:
+    """Columns a report may carry that the sheet does not: reported SDE, where the rule set
+    allocates delegates."""
+    return (SDE,) if rules_of(election).allocates == "delegates" else ()
+
+
+def reported_keys(election: Election) -> frozenset[str]:
+    """Every field key a report of this election may carry."""
+    rows = election.candidates
+    extra = [key_of(c, r) for c in report_columns(election) for r in rows]
+    return frozenset(form_of(election).reported_keys(rows)) | frozenset(extra)
+
+
+def check_field_key(
+    key: str, election: Election, known: frozenset[str] | None = None
+) -> str | None:
+    """None when `key` is a field key reports of this election carry, else what is wrong
+    with it (the keys allowed, or the candidates when only the candidate is unknown)."""
+    if key in (known if known is not None else reported_keys(election)):
         return None
-    measure, _, candidate = key.partition(".")
-    if measure not in CANDIDATE_MEASURES or not candidate:
-        return (
-            f"unknown field {key!r}: use attendees, viability_threshold, "
-            "first.<Candidate>, final.<Candidate>, county_delegates.<Candidate> or sde.<Candidate>"
-        )
-    if candidate not in election.candidates:
+    spec = form_of(election)
+    column, row = parse_key(key)
+    columns = [c.name for c in spec.count_columns()] + list(report_columns(election))
+    if row is not None and column in columns:
         names = ", ".join(election.candidates)
-        return f"unknown candidate {candidate!r} in {key!r}: use one of {names}"
-    return None
+        what = spec.row_heading.split(" /")[0].lower()
+        return f"unknown {what} {row!r} in {key!r}: use one of {names}"
+    where = f"{spec.title}, rule set {rules_of(election).name}"
+    if spec.is_key(key, election.candidates):
+        return (
+            f"field {key!r} is on the sheet but not in reports ({where}); use {key_words(election)}"
+        )
+    return f"unknown field {key!r} ({where}): use {key_words(election)}"
+
+
+def key_words(election: Election) -> str:
+    """The keys reports of this election carry, in words: `attendees, first.<Candidate>,
+    ...`; a row's cells as `<column>.<Candidate>` (`<Ballot line>` on a results sheet)."""
+    spec = form_of(election)
+    row_word = "<" + spec.row_heading.split(" /")[0] + ">"
+    rows = [*election.candidates]
+    words: list[str] = []
+    for key in [
+        *spec.reported_keys(rows),
+        *(key_of(c, r) for c in report_columns(election) for r in rows),
+    ]:
+        column, row = parse_key(key)
+        if row is not None:
+            word = key_of(column, row_word)
+        elif spec.totals_row is not None and spec.row_of(key) == spec.totals_row:
+            word = f"{key} ({spec.totals_row} row)"
+        else:
+            word = key
+        if word not in words:
+            words.append(word)
+    return ", ".join(words)
 
 
 def parse_value(key: str, raw: object) -> int | float | str:
@@ -111,7 +166,7 @@ def parse_value(key: str, raw: object) -> int | float | str:
         return f"{key}: {text!r} is not a number"
     if not number.is_finite() or number < 0:
         return f"{key}: {text} is negative or not finite; counts are 0 or more"
-    if key.startswith("sde."):
+    if parse_key(key)[0] == SDE:
         return float(number)
     if number != number.to_integral_value():
         return f"{key}: {text} is not a whole number; counts of people and delegates are whole"
@@ -183,7 +238,9 @@ def _parse_jsonl(text: str, election: Election) -> ParsedReports:
 
 def _collect_tally(collector: _Collector, line: int, obj: Any) -> None:
     if not isinstance(obj, dict):
-        collector.errors.append(LineError(line, "each line must be one JSON object (a Tally)"))
+        collector.errors.append(
+            LineError(line, "each line must be one JSON object (a Tally, or precinct and fields)")
+        )
         return
     unknown = sorted(set(obj) - TALLY_KEYS)
     if unknown:
@@ -193,10 +250,10 @@ def _collect_tally(collector: _Collector, line: int, obj: Any) -> None:
     if precinct not in collector.election.precinct_by_id:
         collector.errors.append(LineError(line, _unknown_precinct(precinct)))
         return
-    for key in COUNT_FIELDS:
+    for key in TALLY_COUNTS:
         if key in obj and obj[key] is not None:
             collector.add(line, precinct, key, obj[key])
-    for measure in CANDIDATE_MEASURES:
+    for measure in (*MEASURES, SDE):
         values = obj.get(measure) or {}
         if not isinstance(values, dict):
             collector.errors.append(
@@ -204,7 +261,13 @@ def _collect_tally(collector: _Collector, line: int, obj: Any) -> None:
             )
             continue
         for candidate, value in values.items():
-            collector.add(line, precinct, f"{measure}.{candidate}", value)
+            collector.add(line, precinct, key_of(measure, str(candidate)), value)
+    fields = obj.get("fields") or {}
+    if not isinstance(fields, dict):
+        collector.errors.append(LineError(line, "fields must be an object of field key: number"))
+    else:
+        for key, value in fields.items():
+            collector.add(line, precinct, str(key), value)
     _note_time(collector, line, precinct, obj.get("received_at"))
 
 
