@@ -1,4 +1,5 @@
-"""The photo generator: deterministic, truthful ground truth, the right digits, real rejects.
+"""The photo generator: deterministic, truthful ground truth, the right digits, real rejects;
+for caucus worksheets and the general election's precinct results sheets.
 
 Most photos here are made at a quarter of phone resolution (`scale`) to keep the run short;
 one is made at the full 12 MP.
@@ -15,11 +16,16 @@ import pytest
 from numpy.typing import NDArray
 
 from canvass.elections.iowa2020 import build_iowa2020
+from canvass.elections.iowa2020_general import build_general, general_data_dir
+from canvass.errors import InputError
+from canvass.forms.caucus import CAUCUS_WORKSHEET
+from canvass.forms.registry import rules_of
+from canvass.forms.results_sheet import PRECINCT_RESULTS
 from canvass.handwriting import Split, split_of
-from canvass.model import Election, Precinct, Tally
+from canvass.model import Election, Precinct, SheetNumbers
 from canvass.settings import Settings
 from canvass.synth.camera import REJECT_KINDS
-from canvass.synth.fill import DigitBank
+from canvass.synth.fill import DigitBank, always_written, rows_in_use
 from canvass.synth.generate import (
     MANIFEST,
     PhotoJob,
@@ -28,8 +34,13 @@ from canvass.synth.generate import (
     make_photo,
     plan_jobs,
 )
-from canvass.synth.sources import certified_units
-from canvass.synth.values import viability_threshold
+from canvass.synth.sources import (
+    certified_tallies,
+    certified_units,
+    file_units,
+    units_for,
+    written_threshold,
+)
 from canvass.worksheet.layout import ARUCO_DICTIONARY, build_layout
 from canvass.worksheet.qr import decode_qr
 from canvass.worksheet.render import WorksheetRenderer
@@ -37,6 +48,7 @@ from canvass.worksheet.render import WorksheetRenderer
 FIXTURES = Settings().fixtures_dir
 DIGITS = FIXTURES / "handwriting" / "digits.png"
 SAMPLES_PER_CLASS = 500
+IOWA_ROWS = build_iowa2020(FIXTURES / "iowa2020").candidates
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +57,8 @@ def iowa() -> Election:
 
 
 @pytest.fixture(scope="module")
-def units(iowa: Election) -> dict[str, tuple[Precinct, Tally]]:
-    return {p.id: (p, t) for p, t in certified_units(FIXTURES, iowa)}
+def units(iowa: Election) -> dict[str, tuple[Precinct, SheetNumbers]]:
+    return {p.id: (p, n) for p, n in certified_units(FIXTURES, iowa)}
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +70,9 @@ def config(split: Split = "evaluate", scale: float = 0.25, seed: int = 11) -> Sy
     return SynthConfig(seed=seed, split=split, digits_path=DIGITS, scale=scale)
 
 
-def job(units: dict[str, tuple[Precinct, Tally]], pid: str, kind: str = "good") -> PhotoJob:
-    precinct, tally = units[pid]
-    return PhotoJob(index=3, precinct=precinct, tally=tally, kind=kind)
+def job(units: dict[str, tuple[Precinct, SheetNumbers]], pid: str, kind: str = "good") -> PhotoJob:
+    precinct, numbers = units[pid]
+    return PhotoJob(index=3, precinct=precinct, numbers=numbers, kind=kind)
 
 
 def decode(jpeg: bytes) -> NDArray[np.uint8]:
@@ -93,18 +105,26 @@ def test_same_seed_same_bytes(tmp_path: Path, iowa: Election, units: dict) -> No
     assert [r["kind"] for r in rows] == ["good", "good", "corner_cut"]
 
 
-def test_ground_truth_is_the_certified_tally(renderer: WorksheetRenderer, units: dict) -> None:
+def test_ground_truth_is_the_certified_tally(
+    renderer: WorksheetRenderer, units: dict, iowa: Election
+) -> None:
     bank = DigitBank.load(DIGITS, "evaluate")
-    precinct, certified = units["POLK-ANK-01"]
+    precinct, certified = dict((p.id, (p, t)) for p, t in certified_tallies(FIXTURES, iowa))[
+        "POLK-ANK-01"
+    ]
     _, truth = make_photo(job(units, "POLK-ANK-01"), config(), renderer, bank)
-    tally = Tally.model_validate(truth["tally"])
-    assert tally.first == certified.first and tally.final == certified.final
-    assert tally.county_delegates == certified.county_delegates
-    assert tally.attendees == certified.attendees
-    assert tally.delegates_to_elect == precinct.delegates_to_elect
-    assert tally.viability_threshold == viability_threshold(
-        certified.attendees, precinct.delegates_to_elect or 0
+    values = truth["numbers"]["values"]
+    for name in iowa.candidates:
+        assert values[f"first.{name}"] == certified.first.get(name, 0)
+        assert values[f"final.{name}"] == certified.final.get(name, 0)
+        assert values[f"county_delegates.{name}"] == (certified.county_delegates or {}).get(name, 0)
+    assert values["attendees"] == certified.attendees
+    assert "delegates_to_elect" not in values  # printed on a regular precinct's sheet
+    assert certified.delegates_to_elect == precinct.delegates_to_elect
+    assert values["viability_threshold"] == written_threshold(
+        rules_of(iowa), certified.attendees, precinct.delegates_to_elect or 0
     )
+    assert truth["numbers"]["ticks"] == list(units["POLK-ANK-01"][1].ticks)
     assert (truth["precinct"], truth["form"]) == ("POLK-ANK-01", "ws-iowa-dem-2020-v1")
     fields = truth["fields"]
     assert fields["attendees"]["value"] == certified.attendees
@@ -177,7 +197,7 @@ def test_rejects_carry_their_kind(renderer: WorksheetRenderer, units: dict) -> N
         elif kind == "blurred":
             assert len(found) < 4
         elif kind == "not_a_worksheet":
-            assert truth["precinct"] is None and truth["tally"] is None and not found
+            assert truth["precinct"] is None and truth["numbers"] is None and not found
         elif kind == "glare":
             assert truth["conditions"]["glare_centre"]
             assert (decode(jpeg) >= 250).mean() > 0.01, "a saturated patch"
@@ -186,8 +206,8 @@ def test_rejects_carry_their_kind(renderer: WorksheetRenderer, units: dict) -> N
 def test_zero_counts_are_left_blank(renderer: WorksheetRenderer, units: dict) -> None:
     bank = DigitBank.load(DIGITS, "evaluate")
     _, truth = make_photo(job(units, "POLK-ANK-01"), config(), renderer, bank)
-    _, certified = units["POLK-ANK-01"]
-    empty_rows = [c for c in certified.first if certified.first[c] == 0 == certified.final[c]]
+    values = units["POLK-ANK-01"][1].values
+    empty_rows = [c for c in IOWA_ROWS if values[f"first.{c}"] == 0 == values[f"final.{c}"]]
     assert empty_rows
     for name in empty_rows:
         for group in ("first", "final", "county_delegates"):
@@ -208,5 +228,77 @@ def test_zero_counts_are_left_blank(renderer: WorksheetRenderer, units: dict) ->
         (100, 9, 15),
     ],
 )
-def test_viability_threshold_rule(attendees: int, delegates: int, threshold: int) -> None:
-    assert viability_threshold(attendees, delegates) == threshold
+def test_viability_threshold_rule(
+    iowa: Election, attendees: int, delegates: int, threshold: int
+) -> None:
+    assert written_threshold(rules_of(iowa), attendees, delegates) == threshold
+
+
+@pytest.fixture(scope="module")
+def general() -> Election:
+    return build_general(general_data_dir(FIXTURES))
+
+
+def test_results_sheet_photo_writes_every_number_zeros_too(general: Election) -> None:
+    units = units_for(general, FIXTURES)
+    assert len(units) == len(general.precincts)
+    precinct, numbers = next(u for u in units if 0 in u[1].values.values())
+    renderer = WorksheetRenderer(build_layout(general), general)
+    bank = DigitBank.load(DIGITS, "evaluate")
+    jpeg, truth = make_photo(PhotoJob(0, precinct, numbers, "good"), config(), renderer, bank)
+    assert sorted(markers(decode(jpeg))) == [0, 1, 2, 3]
+    assert truth["form"] == "ws-iowa-2020-general-v1" and truth["precinct"] == precinct.id
+    assert truth["numbers"]["values"] == numbers.values
+    assert sorted(truth["fields"]) == sorted(f.key for f in renderer.layout.fields)
+    for key, value in numbers.values.items():
+        field = truth["fields"][key]
+        assert field["value"] == value and field["text"] == str(value), key
+
+
+def test_a_row_is_in_use_by_its_members_not_by_delegates_handed_out(iowa: Election) -> None:
+    spec = CAUCUS_WORKSHEET
+    values = {
+        "attendees": 5,
+        "first.A": 0,
+        "final.A": 0,
+        "county_delegates.A": 1,
+        "first.B": 0,
+        "final.B": 5,
+        "county_delegates.B": 0,
+    }
+    assert rows_in_use(spec, values) == {"B"}
+    assert always_written(spec, "attendees") and not always_written(spec, "first.B")
+    assert always_written(PRECINCT_RESULTS, "absentee.Write-in")
+    assert always_written(PRECINCT_RESULTS, "total")
+
+
+def test_sheet_numbers_files_fill_any_form(general: Election, tmp_path: Path) -> None:
+    precinct = general.precincts[3]
+    good = {"precinct": precinct.id, "values": {"election_day.Write-in": 2, "total": 9}}
+    path = tmp_path / "sheets.jsonl"
+    path.write_text(json.dumps(good) + "\n")
+    [(found, numbers)] = file_units(path, general)
+    assert found == precinct and numbers.values == good["values"]
+    for bad, words in (
+        ({"first.Write-in": 2}, "not a number on"),
+        ({"total": 12345}, "does not fit"),
+    ):
+        path.write_text(json.dumps({"precinct": precinct.id, "values": bad}) + "\n")
+        with pytest.raises(InputError, match=words):
+            file_units(path, general)
+    path.write_text(json.dumps({"precinct": precinct.id, "attendees": 3}) + "\n")
+    with pytest.raises(InputError, match="SheetNumbers records"):
+        file_units(path, general)
+
+
+def test_caucus_files_take_tallies_or_sheet_numbers(iowa: Election, tmp_path: Path) -> None:
+    path = tmp_path / "tallies.jsonl"
+    tally = {"precinct": "POLK-ANK-01", "attendees": 40, "first": {"Sanders": 40}}
+    sheet = {"precinct": "POLK-ANK-02", "values": {"attendees": 7, "first.Biden": 7}}
+    path.write_text(json.dumps(tally) + "\n" + json.dumps(sheet) + "\n")
+    (_, from_tally), (_, as_written) = file_units(path, iowa)
+    assert from_tally.values["first.Sanders"] == 40 and from_tally.values["viability_threshold"]
+    assert as_written.values == sheet["values"]
+    path.write_text(json.dumps({**sheet, "values": {"delegates_to_elect": 4}}) + "\n")
+    with pytest.raises(InputError, match="not a number on POLK-ANK-02"):
+        file_units(path, iowa)

@@ -1,4 +1,7 @@
-"""`canvass synth photos`: realistic photos of filled worksheets, with ground truth."""
+"""`canvass synth photos`: realistic photos of filled worksheets, with ground truth.
+
+The sheets are the current election's form (or `--election FILE`'s), filled with its real
+numbers (`canvass.synth.sources.units_for`) or `--tallies FILE`'s."""
 
 from __future__ import annotations
 
@@ -11,10 +14,11 @@ import typer
 from canvass.cli.common import emit_json, progress_bar, settings_of, stderr_console
 from canvass.cli.setup_cmds import current_election
 from canvass.cli.worksheet_cmd import county_precincts
+from canvass.elections.fileformat import load_election_file
 from canvass.errors import InputError
 from canvass.handwriting import Split
 from canvass.synth.generate import MANIFEST, SynthConfig, generate_set, plan_jobs
-from canvass.synth.sources import certified_units, file_units
+from canvass.synth.sources import file_units, units_for
 
 DEFAULT_COUNT = 20
 PHOTO_SPLITS: dict[str, Split] = {"evaluate": "evaluate", "calibrate": "calibrate"}
@@ -48,7 +52,19 @@ def photos(
         str | None, typer.Option(help="Fixed photo size WxH (default: 8-12 MP phone sizes).")
     ] = None,
     tallies: Annotated[
-        Path | None, typer.Option(help="Write these Tallies (JSON Lines) instead of 2020's.")
+        Path | None,
+        typer.Option(
+            help="Write these numbers instead of 2020's: SheetNumbers records (any form) or "
+            "Tallies (caucus), JSON Lines."
+        ),
+    ] = None,
+    election_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--election",
+            help="An election file (JSON) instead of the current election, e.g. "
+            "fixtures/elections/iowa2020-general.json for precinct results sheets.",
+        ),
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Processes (default: all cores).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")] = False,
@@ -60,12 +76,8 @@ def photos(
         raise InputError("give --count N or --all, not both")
     if not 0.05 <= scale <= 1.0:
         raise InputError(f"--scale {scale}: give a factor between 0.05 and 1")
-    election = current_election(settings)
-    units = (
-        file_units(tallies, election)
-        if tallies
-        else certified_units(settings.fixtures_dir, election)
-    )
+    election = load_election_file(election_file) if election_file else current_election(settings)
+    units = file_units(tallies, election) if tallies else units_for(election, settings.fixtures_dir)
     if county is not None:
         keep = {p.id for p in county_precincts(election, county)}
         units = [u for u in units if u[0].id in keep]

@@ -1,10 +1,14 @@
 """Filling a rendered worksheet by hand: real handwritten digits, written the way chairs do.
 
 Numbers are right-aligned, one digit a box, with each writer's own size, slant, pen and
-wobble; now and then a digit runs over its box border. Zero counts in candidate rows are
-left blank, as chairs do (a few writers put a "0" where the group had members in the
-other alignment). Sometimes a number is written wrong, struck through and written again
-over it. Everything that happens is returned as ground truth, field by field.
+wobble; now and then a digit runs over its box border. Which zeros are written comes from
+the form (`FormSpec.always_written`: header fields or whole columns): the caucus chairs
+leave a zero count blank, as they do (a few writers put a "0" where the row is in use, i.e.
+the group had members in the other alignment); the precinct results sheet has every
+number written, zeros too (the officials copy the tabulator's tape, and the sheet says
+"Write 0 for a line with no votes"). Sometimes a number is written wrong, struck through
+and written again over it. Everything that happens is returned as ground truth, field by
+field.
 
 Digits come only from the one split of digits.png the caller asks for, so evaluation
 photos never hold a sample the reader was trained or calibrated on.
@@ -20,12 +24,12 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from canvass.forms.spec import PRINTED, ColumnSum, FormSpec, parse_key
 from canvass.handwriting import DigitSamples, Split, load_digits
 from canvass.synth.pen import Pen, glyph, random_pen, stamp, stroke_mask
 from canvass.worksheet.layout import Box, Field, WorksheetLayout
 from canvass.worksheet.render import BOX_LINE
 
-ALWAYS_WRITTEN = ("attendees", "viability_threshold", "delegates_to_elect")
 CROSS_OUT_RATE = 0.15  # sheets with one struck-through, rewritten number
 
 
@@ -104,14 +108,19 @@ def fill_sheet(
     values: dict[str, int],
     bank: DigitBank,
     rng: np.random.Generator,
-    coin_toss_winners: tuple[str, ...] = (),
+    ticks: tuple[str, ...] = (),
 ) -> tuple[NDArray[np.uint8], dict[str, FieldTruth], Writer]:
-    """Write `values` (field key -> number) onto the greyscale `page`; returns the BGR
-    sheet, the ground truth of every field in `values`, and the writer used."""
+    """Write `values` (field key -> number, in the order they are written) onto the
+    greyscale `page` and tick the boxes `ticks`; returns the BGR sheet, the ground truth of
+    every field in `values`, and the writer used."""
     sheet = np.asarray(cv2.cvtColor(page, cv2.COLOR_GRAY2BGR), np.uint8)
     writer = random_writer(rng)
-    texts = {key: _text_for(key, value, values, writer, rng) for key, value in values.items()}
-    struck = _choose_cross_out(texts, rng)
+    in_use = rows_in_use(layout.spec, values)
+    texts = {
+        key: _text_for(layout.spec, key, value, in_use, writer, rng)
+        for key, value in values.items()
+    }
+    struck = _choose_cross_out(texts, {f.key for f in layout.satellite_fields}, rng)
     truth: dict[str, FieldTruth] = {}
     for key, value in values.items():
         field = layout.field(key)
@@ -119,28 +128,57 @@ def fill_sheet(
             truth[key] = _write_corrected(sheet, field, value, texts[key], bank, writer, rng)
         else:
             truth[key] = _write_number(sheet, field, value, texts[key], bank, writer, rng)
-    for name in coin_toss_winners:
-        _tick(sheet, layout.field(f"coin_toss.{name}").boxes[0], writer, rng)
+    for key in ticks:
+        _tick(sheet, layout.field(key).boxes[0], writer, rng)
     return sheet, truth, writer
 
 
+def always_written(spec: FormSpec, key: str) -> bool:
+    """The form has this number written even when it is 0: a header field or a column
+    named in `spec.always_written`."""
+    return key in spec.always_written or parse_key(key)[0] in spec.always_written
+
+
+def rows_in_use(spec: FormSpec, values: dict[str, int]) -> set[str]:
+    """The rows (candidates, ballot lines, the totals row) with a non-zero count of people
+    or votes. A column whose sum is a number printed for the precinct (the caucus's county
+    delegates, adding up to the delegates it elects) holds what the rules hand out, not
+    members: a group awarded a delegate without members does not put its row in use."""
+    handed_out = {
+        s.column for s in spec.sums if isinstance(s, ColumnSum) and s.total.startswith(PRINTED)
+    }
+    used: set[str] = set()
+    for key, value in values.items():
+        row = spec.row_of(key)
+        if value and row is not None and parse_key(key)[0] not in handed_out:
+            used.add(row)
+    return used
+
+
 def _text_for(
-    key: str, value: int, values: dict[str, int], writer: Writer, rng: np.random.Generator
+    spec: FormSpec,
+    key: str,
+    value: int,
+    in_use: set[str],
+    writer: Writer,
+    rng: np.random.Generator,
 ) -> str:
-    """The characters the chair writes: "" (blank) for most zero counts."""
-    if value or key in ALWAYS_WRITTEN:
+    """The characters written: "" (blank) for most zero counts the form does not ask for."""
+    if value or always_written(spec, key):
         return str(value)
-    group, _, candidate = key.partition(".")
-    row_has_members = values.get(f"first.{candidate}", 0) or values.get(f"final.{candidate}", 0)
-    if group in ("first", "final", "county_delegates") and row_has_members:
+    if spec.row_of(key) in in_use:
         return "0" if rng.random() < writer.zero_rate else ""
     return ""
 
 
-def _choose_cross_out(texts: dict[str, str], rng: np.random.Generator) -> str | None:
+def _choose_cross_out(
+    texts: dict[str, str], spared: set[str], rng: np.random.Generator
+) -> str | None:
+    """The one number written wrong and struck through, if any (never a satellite-only
+    field)."""
     if rng.random() >= CROSS_OUT_RATE:
         return None
-    candidates = sorted(k for k, t in texts.items() if t and k != "delegates_to_elect")
+    candidates = sorted(k for k, t in texts.items() if t and k not in spared)
     return candidates[int(rng.integers(len(candidates)))] if candidates else None
 
 

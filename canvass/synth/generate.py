@@ -1,6 +1,6 @@
 """Generating a set of synthetic worksheet photos with ground truth, on all cores.
 
-Each photo is a pure function of (seed, index, precinct, tally, split, size): its numpy
+Each photo is a pure function of (seed, index, precinct, numbers, split, size): its numpy
 Generator is seeded from (seed, index) alone, so a set is byte-for-byte reproducible and
 any one photo can be rebuilt without the others. Which photos are rejects, and of which
 kind, is spread evenly by index (not drawn), so a set of 16 with `rejects=0.25` holds
@@ -30,10 +30,10 @@ import numpy as np
 
 from canvass.errors import InputError
 from canvass.handwriting import Split
-from canvass.model import Election, Precinct, Tally
+from canvass.model import Election, Precinct, SheetNumbers
 from canvass.synth.camera import PHONE_SIZES, REJECT_KINDS, photograph
 from canvass.synth.fill import DigitBank, fill_sheet
-from canvass.synth.values import field_values, with_threshold
+from canvass.synth.sources import Unit
 from canvass.worksheet.layout import Box, WorksheetLayout, build_layout
 from canvass.worksheet.render import WorksheetRenderer
 
@@ -43,11 +43,12 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class PhotoJob:
-    """One photo to make: which precinct and numbers, and what kind of photo."""
+    """One photo to make: which precinct and the numbers on its sheet, and what kind of
+    photo."""
 
     index: int
     precinct: Precinct
-    tally: Tally
+    numbers: SheetNumbers
     kind: str
 
     @property
@@ -75,7 +76,7 @@ class SetSummary:
 
 
 def plan_jobs(
-    units: Sequence[tuple[Precinct, Tally]], count: int | None, seed: int, rejects: float
+    units: Sequence[Unit], count: int | None, seed: int, rejects: float
 ) -> list[PhotoJob]:
     """Jobs for `count` units drawn (seeded) from `units`, or all of them when None;
     reject kinds are spread evenly by index, `rejects` being their share."""
@@ -85,14 +86,12 @@ def plan_jobs(
         raise InputError(f"--rejects {rejects}: give a fraction between 0 and 1")
     chosen = list(units) if count is None else _sample(units, count, seed)
     return [
-        PhotoJob(i, precinct, tally, _kind_at(i, rejects))
-        for i, (precinct, tally) in enumerate(chosen)
+        PhotoJob(i, precinct, numbers, _kind_at(i, rejects))
+        for i, (precinct, numbers) in enumerate(chosen)
     ]
 
 
-def _sample(
-    units: Sequence[tuple[Precinct, Tally]], count: int, seed: int
-) -> list[tuple[Precinct, Tally]]:
+def _sample(units: Sequence[Unit], count: int, seed: int) -> list[Unit]:
     if count < 1:
         raise InputError(f"--count {count}: ask for at least one photo")
     rng = np.random.default_rng([seed, 0x5E7])
@@ -181,10 +180,9 @@ def make_photo(
     """One photo's JPEG bytes and ground truth (a JSON-ready dict)."""
     rng = np.random.default_rng([config.seed, job.index])
     layout = renderer.layout
-    tally = with_threshold(job.tally)
-    values = field_values(tally, layout, job.precinct.satellite)
+    values = written_values(job.numbers, layout, job.precinct.satellite)
     page = renderer.render_array(job.precinct)
-    sheet, fields, writer = fill_sheet(page, layout, values, bank, rng, tally.coin_toss_winners)
+    sheet, fields, writer = fill_sheet(page, layout, values, bank, rng, job.numbers.ticks)
     size = _photo_size(config, rng)
     photo = photograph(sheet, job.kind, size, rng, digit_region(layout))
     worksheet = job.kind != "not_a_worksheet"
@@ -197,7 +195,7 @@ def make_photo(
         "form": layout.form if worksheet else None,
         "election": layout.election if worksheet else None,
         "precinct": job.precinct.id if worksheet else None,
-        "tally": tally.model_dump(mode="json") if worksheet else None,
+        "numbers": {"values": values, "ticks": list(job.numbers.ticks)} if worksheet else None,
         "fields": {k: f.as_json() for k, f in fields.items()} if worksheet else {},
         "writer": {"ink": writer.pen.ink, "size": round(writer.size, 3)},
         "photo_size": list(photo.size),
@@ -208,6 +206,20 @@ def make_photo(
         "conditions": photo.conditions,
     }
     return photo.jpeg, truth
+
+
+def written_values(
+    numbers: SheetNumbers, layout: WorksheetLayout, satellite: bool
+) -> dict[str, int]:
+    """The sheet's numbers in the order they are written (`WorksheetLayout.sheet_fields`);
+    an InputError for a number the precinct's sheet has no boxes for."""
+    order = [f.key for f in layout.sheet_fields(satellite)]
+    extra = sorted(set(numbers.values) - set(order))
+    if extra:
+        raise InputError(
+            f"{numbers.precinct}: {', '.join(extra)} not on its sheet (form {layout.form})"
+        )
+    return {key: numbers.values[key] for key in order if key in numbers.values}
 
 
 def _photo_size(config: SynthConfig, rng: np.random.Generator) -> tuple[int, int]:

@@ -181,6 +181,16 @@ class WorksheetLayout:
         found = next((f for f in self.satellite_fields if f.key == "delegates_to_elect"), None)
         return found or Field("delegates_to_elect", ())
 
+    def sheet_fields(self, satellite: bool) -> tuple[Field, ...]:
+        """The digit fields of a satellite's or a regular precinct's sheet, in the order a
+        person fills them: the header fields in the form's order, then the table row by
+        row."""
+        on_sheet = self.combs if satellite else self.fields
+        header = [h.key for h in self.spec.header]
+        by_key = {f.key: f for f in on_sheet}
+        head = [by_key[k] for k in header if k in by_key]
+        return (*head, *(f for f in self.fields if f.key not in header))
+
     def field(self, key: str) -> Field:
         """The digit field, the satellite field or the checkbox `key`."""
         for f in (*self.fields, *self.satellite_fields, *self.checkboxes):
