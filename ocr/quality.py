@@ -25,7 +25,7 @@ def check_glare(sheet: LocatedSheet, layout: WorksheetLayout) -> None:
         strip = cut_region(sheet, strip_box, 24 * len(field.boxes), 24, 0.05)
         contrast = float(np.percentile(strip, 95) - np.percentile(strip, 3))
         if contrast < GLARE_CONTRAST_MIN:
-            washed.append(_row_name(field.key))
+            washed.append(_row_name(layout, field.key))
     if washed:
         rows = list(dict.fromkeys(washed))
         shown = ", ".join(rows[:3]) + (" ..." if len(rows) > 3 else "")
@@ -35,6 +35,7 @@ def check_glare(sheet: LocatedSheet, layout: WorksheetLayout) -> None:
         )
 
 
-def _row_name(key: str) -> str:
-    _, _, candidate = key.partition(".")
-    return candidate or key.replace("_", " ")
+def _row_name(layout: WorksheetLayout, key: str) -> str:
+    """The row a field is in, as the sheet prints it (a candidate, a ballot line, the
+    totals row), or a header field's title in lower case."""
+    return layout.spec.row_of(key) or layout.spec.label(key).lower()

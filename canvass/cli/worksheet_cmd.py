@@ -67,7 +67,9 @@ def layout(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     console.print(
         f"{len(form.markers)} ArUco markers, {len(form.fields)} fields, "
         f"{sum(len(f.boxes) for f in form.fields)} digit boxes, "
-        f"{len(form.candidates)} candidate rows; `--json` prints the geometry"
+        f"{len(form.candidates)} rows ({form.spec.row_heading.lower()})"
+        f"{', and ' + form.spec.totals_row if form.spec.totals_row else ''}; "
+        "`--json` prints the geometry"
     )
 
 
