@@ -22,14 +22,14 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from canvass.forms.caucus import MEASURES
+from canvass.forms.caucus import MEASURES, REPORTED_SDE
 from canvass.forms.registry import form_of, rules_of
 from canvass.forms.spec import key_of, parse_key
 from canvass.model import Election
 from canvass.store.intake import ReportVersion
 
 SOURCES = ("app", "hotline", "published")
-SDE = "sde"
+SDE = REPORTED_SDE
 """The column of reported SDE, a report-only key under rules that allocate delegates."""
 TALLY_COUNTS = ("attendees", "viability_threshold")
 TALLY_KEYS = {"precinct", "delegates_to_elect", "attendees", "viability_threshold", "first"}
