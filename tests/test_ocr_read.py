@@ -12,9 +12,10 @@ import pytest
 from PIL import Image
 
 from canvass.elections.iowa2020 import build_iowa2020
+from canvass.elections.iowa2020_general import build_general, general_data_dir
 from canvass.settings import BUILTIN_DATA
 from canvass.synth.generate import SynthConfig, generate_set, plan_jobs
-from canvass.synth.sources import certified_units
+from canvass.synth.sources import certified_units, units_for
 from ocr.assemble import Bands
 from ocr.page import decode_photo, locate_sheet
 from ocr.read import PhotoReader, default_reader, match_precinct, read_photo
@@ -37,7 +38,7 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[bytes, dict]]
     units = adair[:3] + adair
     jobs = plan_jobs(units, None, 31, 0.0)
     kinds = ["good", "good", "good", "corner_cut", "blurred", "glare", "not_a_worksheet"]
-    jobs = [type(j)(j.index, j.precinct, j.tally, k) for j, k in zip(jobs, kinds, strict=True)]
+    jobs = [type(j)(j.index, j.precinct, j.numbers, k) for j, k in zip(jobs, kinds, strict=True)]
     config = SynthConfig(
         seed=31, split="evaluate", digits_path=FIXTURES / "handwriting" / "digits.png"
     )
@@ -160,3 +161,29 @@ def test_fields_are_assembled_right_aligned_from_box_readings(photos) -> None:  
 def test_printed_ids_match_only_a_known_precinct(text: str, expected: str | None) -> None:
     known = frozenset(p.id for p in IOWA.precincts)
     assert match_precinct(text, known) == expected
+
+
+@pytest.mark.slow
+def test_a_precinct_results_sheet_is_read_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The general election's results sheet, filled with a precinct's certified votes
+    (every number written, zeros too), photographed and read by the real reader."""
+    general = build_general(general_data_dir(FIXTURES))
+    units = units_for(general, FIXTURES)
+    busy = max(units, key=lambda u: sum(1 for v in u[1].values.values() if v >= 100))
+    jobs = plan_jobs([busy], None, 7, 0.0)
+    config = SynthConfig(
+        seed=7, split="evaluate", digits_path=FIXTURES / "handwriting" / "digits.png"
+    )
+    generate_set(jobs, config, general, tmp_path, workers=1)
+    truth = json.loads((tmp_path / f"{jobs[0].stem}.json").read_text())
+    reading = default_reader(general)((tmp_path / f"{jobs[0].stem}.jpg").read_bytes()).reading
+    assert reading.status == "read", reading.reason
+    assert (reading.precinct, reading.form) == (busy[0].id, "ws-iowa-2020-general-v1")
+    assert sorted(reading.fields) == sorted(busy[1].values)
+    confident = 0
+    for key, field in reading.fields.items():
+        if field.status in ("ok", "blank"):
+            confident += 1
+            value = 0 if field.status == "blank" else field.value
+            assert value == busy[1].values[key] == truth["fields"][key]["value"], key
+    assert confident >= len(reading.fields) // 2

@@ -69,11 +69,11 @@ def test_evaluate_photos_are_never_used_for_fitting() -> None:
 def test_page_crops_carry_every_written_digit_of_the_photo() -> None:
     jobs = plan_jobs(certified_units(FIXTURES, iowa()), 1, 5, 0.0)
     crops = photo_crops(jobs, "calibrate", 5)
-    tally = jobs[0].tally
+    attendees = jobs[0].numbers.values["attendees"]
     assert crops.crops.shape[1:] == (64, 64)
     assert len(crops.labels) == len(crops.crossing) == len(crops.crops)
     written = (crops.labels >= 0) & (crops.labels <= 9)
-    assert written.sum() >= len(str(tally.attendees))
+    assert written.sum() >= len(str(attendees))
     prepared = [prepare(c) for c in crops.crops[written]]
     assert sum(p.blank for p in prepared) <= 1  # a written box is seen as written
     assert all(p.glyph.shape == (NET_FRAME, NET_FRAME) for p in prepared)
