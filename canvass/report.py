@@ -1,9 +1,12 @@
-"""The certification report: readable HTML, and the same content as PDF."""
+"""The certification report: readable HTML, and the same content as PDF.
+
+The totals table is whatever the election's form and rule set make of the results (built
+by `canvass.stories.certify.report_totals`): a heading per results column, SDE only where
+the rules allocate delegates; the report itself knows no form."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
@@ -24,8 +27,12 @@ class ReportContent:
     manifest: str
     audit_head: str
     precincts: int
-    totals: list[tuple[str, tuple[int, int, int, Decimal]]]
     items: list[ReportItem]
+    form: str
+    rules: str
+    row_heading: str
+    headings: list[str]
+    totals: list[tuple[str, list[str]]]
 
 
 def render_html(content: ReportContent) -> str:
@@ -44,6 +51,7 @@ def render_pdf(content: ReportContent) -> bytes:
     pdf.set_font("Helvetica", size=9)
     for line in (
         content.election,
+        f"{content.rules}; sheet: {content.form}",
         f"Certified by {content.certifier} ({content.role}) at {content.at} UTC",
         f"Evidence manifest SHA-256: {content.manifest}",
         f"Audit log head: {content.audit_head}",
@@ -52,8 +60,8 @@ def render_pdf(content: ReportContent) -> bytes:
         pdf.multi_cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
     _pdf_table(
         pdf,
-        ["Candidate", "First", "Final", "CDs", "SDE"],
-        [[n, str(t[0]), str(t[1]), str(t[2]), f"{t[3]:.3f}"] for n, t in content.totals],
+        [content.row_heading, *content.headings],
+        [[label, *cells] for label, cells in content.totals],
     )
     pdf.set_font("Helvetica", "B", 11)
     pdf.cell(
@@ -77,7 +85,8 @@ def render_pdf(content: ReportContent) -> bytes:
 
 def _pdf_table(pdf: FPDF, header: list[str], rows: list[list[str]]) -> None:
     pdf.ln(2)
-    with pdf.table(col_widths=(40, 20, 20, 20, 25), text_align="RIGHT") as table:
+    widths = (60, *(25 for _ in header[1:]))
+    with pdf.table(col_widths=widths, text_align="RIGHT") as table:
         for values in [header, *rows]:
             row = table.row()
             for v in values:

@@ -22,6 +22,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from canvass.errors import ConflictError
+from canvass.forms.caucus import values_from_tally
 from canvass.model import Tally
 from canvass.settings import Settings
 from canvass.store.accounts import add_account
@@ -331,23 +332,45 @@ def _page_for(settings: Settings, username: str, path: str) -> str:
 
 def test_result_rows_round_trip_and_compare() -> None:
     tally = CERTIFIED[TARGET].tally
+    values = values_from_tally(tally, IOWA.candidates, satellite=False)
     row = ResultRow(
-        TARGET, COUNTY, "1 AUDUBON", "paper", tally, {"Biden": Decimal("1.2345")}, ("first.Biden",)
+        TARGET, COUNTY, "1 AUDUBON", "paper", values, {"Biden": Decimal("1.2345")}, ("first.Biden",)
     )
     again = ResultRow.from_record(json.loads(json.dumps(row.as_record())))
-    assert again == row and again.sde["Biden"] == Decimal("1.2345")
-    moved = ResultRow(TARGET, COUNTY, "1 AUDUBON", "paper", tally, {"Biden": Decimal("2.0000")}, ())
-    other = ResultRow("X-1", COUNTY, "X", "paper", tally, {}, ())
-    changes = compare_rows([row], [moved, other], IOWA.candidates)
+    assert again == row and again.sde is not None and again.sde["Biden"] == Decimal("1.2345")
+    moved = ResultRow(TARGET, COUNTY, "1 AUDUBON", "paper", values, {"Biden": Decimal("2.0000")})
+    other = ResultRow("X-1", COUNTY, "X", "paper", values, {})
+    changes = compare_rows([row], [moved, other], IOWA)
     assert [(c.field, c.certified, c.live) for c in changes.changes] == [("sde.Biden", 1.2345, 2.0)]
     assert changes.added == ("X-1",) and changes.removed == ()
-    assert compare_rows([row], [row], IOWA.candidates).as_json()["changes"] == []
+    assert compare_rows([row], [row], IOWA).as_json()["changes"] == []
     unknown = ResultRow(
-        TARGET, COUNTY, "1 AUDUBON", "paper", tally, row.sde, ("first.Biden",), ("first.Biden",)
+        TARGET, COUNTY, "1 AUDUBON", "paper", values, row.sde, ("first.Biden",), ("first.Biden",)
     )
-    dropped = compare_rows([row], [unknown], IOWA.candidates)
+    dropped = compare_rows([row], [unknown], IOWA)
     assert [(c.field, c.live) for c in dropped.changes] == [("first.Biden", None)]
     assert dropped.lines() == [f"{TARGET} first.Biden: {tally.first['Biden']} -> ?"]
+
+
+def test_a_record_signed_with_a_tally_reads_as_the_same_row() -> None:
+    """Rows signed before they carried the form's keys kept a caucus Tally: they read as
+    the row with the same numbers."""
+    tally = CERTIFIED[TARGET].tally
+    record = {
+        "precinct": TARGET,
+        "county": COUNTY,
+        "name": "1 AUDUBON",
+        "backed_by": "paper",
+        "tally": tally.model_dump(mode="json"),
+        "sde": {"Biden": "1.2345"},
+        "provisional": [],
+        "undetermined": [],
+    }
+    old = ResultRow.from_record(record)
+    values = values_from_tally(tally, IOWA.candidates, satellite=False)
+    new = ResultRow(TARGET, COUNTY, "1 AUDUBON", "paper", values, {"Biden": Decimal("1.2345")})
+    assert compare_rows([old], [new], IOWA).as_json()["changes"] == []
+    assert old.as_json(IOWA) == new.as_json(IOWA)
 
 
 def test_only_an_administrator_reopens_and_never_a_county_under_a_certified_state(

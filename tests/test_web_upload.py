@@ -141,7 +141,7 @@ def test_the_read_back_after_the_reader(sqlite_settings: Settings) -> None:
     assert read["status"] == "read" and read["precinct"] == truth["precinct"] == "CRAWFORD-DC-AB"
     assert read["read_back"]["title"] == "Precinct Crawford DC-AB (CRAWFORD-DC-AB)"
     assert read["read_back"]["question"] == "Is this what your sheet says?"
-    assert read["read_back"]["lines"][0].startswith("Attendees: ")
+    assert read["read_back"]["lines"][0].startswith("Attendees at start: ")
     assert "attendees" in read["reading"]["fields"]
     assert refused["status"] == "rejected" and refused["reading"]["status"] == "rejected"
     assert "blurred" in refused["read_back"]["retake"]
@@ -164,7 +164,7 @@ def test_read_back_in_plain_words() -> None:
     back = read_back(reading, IOWA)
     assert back.title == "Precinct Polk ANK 01 (POLK-ANK-01)"
     assert back.lines == [
-        "Attendees: 120",
+        "Attendees at start: 120",
         "First alignment: Sanders 52, Buttigieg 50?",
         "Final alignment: Warren ?",
         "County delegates: nobody (all blank)",

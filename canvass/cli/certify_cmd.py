@@ -86,14 +86,15 @@ def results(
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Write CSV here.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Results backed by the paper (first, final, county delegates, SDE), with totals; a
-    certified county's as signed. Each row says which fields are not settled yet."""
+    """Results backed by the paper (the sheet's numbers; SDE where the rules allocate
+    delegates), with totals; a certified county's as signed. Each row says which fields
+    are not settled yet."""
     engine = open_database(settings_of(ctx))
     election = load_election(engine)
     rows = served_results(engine, election, county)
     if csv_out:
         csv_out.write_text(results_csv(rows, election), encoding="utf-8")
     if as_json:
-        emit_json([r.as_json() for r in rows])
+        emit_json([r.as_json(election) for r in rows])
     elif not csv_out:
         typer.echo(results_csv(rows, election), nl=False)

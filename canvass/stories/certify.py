@@ -29,6 +29,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from canvass.errors import ConflictError, ForbiddenError, NotFoundError, RefusedError
+from canvass.forms.registry import form_of, rules_of
+from canvass.forms.spec import key_of
 from canvass.model import Election
 from canvass.report import ReportContent, render_html, render_pdf
 from canvass.roles import ADMINS, CERTIFIERS
@@ -48,7 +50,9 @@ from canvass.store.views import resolved_items
 from canvass.stories.reconcile import reconcile_county
 from canvass.stories.results import (
     ResultRow,
+    allocates_delegates,
     compute_results,
+    results_columns,
     results_csv,
     served_results,
     totals,
@@ -208,11 +212,34 @@ def certify_scope(
         manifest=signed.manifest_sha256,
         audit_head=signed.audit_head,
         precincts=len(rows),
-        totals=list(totals(rows, election).items()),
         items=resolved_items(engine, election.id, scope),
+        **report_totals(rows, election),
     )
     write_certified_files(folder, csv_text, manifest, content)
     return Certified(scope, signed, len(rows), folder)
+
+
+def report_totals(rows: Sequence[ResultRow], election: Election) -> dict[str, Any]:
+    """The report's totals table, and what it is: the form's and the rule set's titles,
+    the row heading, a heading per results column (and SDE where the rules allocate
+    delegates), and per line its cells as printed."""
+    spec, rules = form_of(election), rules_of(election)
+    columns = results_columns(spec)
+    allocates = allocates_delegates(election)
+    headings = [c.title for c in columns] + (["SDE"] if allocates else [])
+    table = []
+    for label, line in totals(rows, election).items():
+        cells = [str(line.counts[c.name]) for c in columns]
+        if allocates:
+            cells.append("" if line.sde is None else f"{line.sde:.3f}")
+        table.append((label, cells))
+    return {
+        "form": spec.title,
+        "rules": rules.title,
+        "row_heading": spec.row_heading,
+        "headings": headings,
+        "totals": table,
+    }
 
 
 def _digest(text: str) -> str:
@@ -243,7 +270,7 @@ def would_change(engine: Engine, election: Election, scope: str) -> WouldChange 
         exceptions = sorted(documented_exceptions(engine, election.id))
         live = compute_results(engine, election, scope, exceptions)
     signed = [ResultRow.from_record(r) for r in record.rows]
-    return compare_rows(signed, live, election.candidates)
+    return compare_rows(signed, live, election)
 
 
 def reopen_scope(
@@ -267,7 +294,7 @@ def reopen_scope(
 
 
 def compare_rows(
-    certified: Sequence[ResultRow], live: Sequence[ResultRow], candidates: Sequence[str]
+    certified: Sequence[ResultRow], live: Sequence[ResultRow], election: Election
 ) -> WouldChange:
     """Pure: per precinct, per number, the certified value against the live one; the
     precincts only one side has."""
@@ -277,9 +304,9 @@ def compare_rows(
     for precinct, old in before.items():
         new = after.get(precinct)
         if new is not None:
-            old_numbers, new_numbers = _numbers(old, candidates), _numbers(new, candidates)
+            old_numbers, new_numbers = _numbers(old, election), _numbers(new, election)
             changes += [
-                Change(precinct, key, value, new_numbers[key])
+                Change(precinct, key, value, new_numbers.get(key))
                 for key, value in old_numbers.items()
                 if new_numbers[key] != value
             ]
@@ -290,17 +317,15 @@ def compare_rows(
     )
 
 
-def _numbers(row: ResultRow, candidates: Sequence[str]) -> dict[str, float | int | None]:
-    """Every number of a row, keyed as the review items key fields (SDE as `sde.NAME`);
-    None for a number not determined (the tally's 0 there is no number)."""
-    tally = row.tally
+def _numbers(row: ResultRow, election: Election) -> dict[str, float | int | None]:
+    """Every number of a row, keyed as the review items key fields (the form's counts,
+    and where the rules allocate delegates the SDE as `sde.NAME`); None for a number not
+    determined (the row's 0 there is no number)."""
     numbers: dict[str, float | int | None] = {
-        "attendees": tally.attendees,
-        "viability_threshold": tally.viability_threshold or 0,
+        key: row.values.get(key, 0) for key in form_of(election).reported_keys(election.candidates)
     }
-    for c in candidates:
-        numbers[f"first.{c}"] = tally.first.get(c, 0)
-        numbers[f"final.{c}"] = tally.final.get(c, 0)
-        numbers[f"county_delegates.{c}"] = (tally.county_delegates or {}).get(c, 0)
-        numbers[f"sde.{c}"] = float(row.sde.get(c, Decimal(0)))
+    if row.sde is not None:
+        numbers |= {
+            key_of("sde", c): float(row.sde.get(c, Decimal(0))) for c in election.candidates
+        }
     return {k: None if k in row.undetermined else v for k, v in numbers.items()}

@@ -20,6 +20,7 @@ from canvass.store.db import open_engine, require_current_schema
 from canvass.store.elections import load_election
 from canvass.web.auth import Principal, csrf_token, load_secret_key
 from canvass.web.snapshots import ResultsCache
+from canvass.web.words import sheet_words
 from canvass.worksheet.layout import WorksheetLayout, build_layout
 from ingest.blobs import BlobStore, open_blob_store
 from ingest.photos import Intake
@@ -113,5 +114,6 @@ def page(
         csrf_token=csrf_token(request),
         flashes=request.session.pop("flash", []),
         election=ctx.election,
+        words=sheet_words(ctx.election),
     )
     return ctx.templates.TemplateResponse(request, template, context, status_code=status_code)

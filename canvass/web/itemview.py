@@ -9,10 +9,13 @@ many entries there are.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from canvass.forms.registry import form_of
 from canvass.model import Election
 from canvass.policy import allowed_actions, is_blind
 from canvass.store.decide import decisions_for
@@ -25,7 +28,7 @@ from canvass.store.views import (
 )
 from canvass.stories import review as reviewing
 from canvass.web.context import WebContext
-from canvass.web.readback import MEASURES, precinct_title
+from canvass.web.readback import precinct_title
 from canvass.worksheet.layout import WorksheetLayout
 
 LABELS = {
@@ -50,10 +53,10 @@ KIND_TEXT = {
     "mismatch": "The paper and the reports differ",
     "unreadable": "The paper could not be read with certainty: key it blind",
     "sources_disagree": "The electronic sources disagree",
-    "missing_paper": "No worksheet photo has been read for this precinct",
+    "missing_paper": "No photo of the sheet has been read for this precinct",
     "missing_report": "No electronic report for this precinct",
     "precinct_conflict": "The sheet and the uploader name different precincts",
-    "math_finding": "The worksheet's own math has a finding",
+    "math_finding": "The sheet's own math has a finding",
     "late_evidence": "New evidence arrived after the county was certified",
     "photos_disagree": "Photos of this sheet show different numbers: say which the paper is",
 }
@@ -123,12 +126,13 @@ class ItemView:
     page: tuple[int, int] = (0, 0)
     photos: list[PhotoRead] = field(default_factory=list)
     frozen: bool = False
+    blind_text: str = ""  # what a blind item says instead of its message
 
     def as_json(self) -> dict[str, Any]:
         return self.item.as_json() | {
             "claimed_by": self.held_by,
-            "message": blind_message(self.item) if self.blind else self.item.details.get("message"),
-            "details": {"message": blind_message(self.item)} if self.blind else self.item.details,
+            "message": self.blind_text if self.blind else self.item.details.get("message"),
+            "details": {"message": self.blind_text} if self.blind else self.item.details,
             "blind": self.blind,
             "fields_read": [f.__dict__ for f in self.fields],
             "sheet_url": self.sheet_url,
@@ -143,10 +147,15 @@ class ItemView:
         }
 
 
-def field_label(key: str) -> str:
-    measure, _, candidate = key.partition(".")
-    label = MEASURES.get(measure, measure.replace("_", " ").capitalize())
-    return f"{label}, {candidate}" if candidate else label
+def field_label(election: Election, key: str) -> str:
+    """What a person calls the field on the election's form: `First alignment, Biden`,
+    `Absentee, Totals`."""
+    return form_of(election).label(key)
+
+
+def labeler(election: Election) -> Callable[[str], str]:
+    """`field_label` for one election, as the review story's label function."""
+    return partial(field_label, election)
 
 
 def actions_for(kind: str, reported: dict[str, int]) -> list[Action]:
@@ -184,7 +193,7 @@ def item_view(ctx: WebContext, item_id: int, reviewer: str, now: datetime) -> It
         fields.append(
             FieldView(
                 key,
-                field_label(key),
+                field_label(ctx.election, key),
                 crop,
                 None if blind or read is None else read.value,
                 None if blind or read is None else round(read.confidence, 4),
@@ -216,6 +225,7 @@ def item_view(ctx: WebContext, item_id: int, reviewer: str, now: datetime) -> It
         marks=field_marks(ctx.layout, item.fields),
         page=(ctx.layout.width, ctx.layout.height),
         photos=_photos(item),
+        blind_text=blind_message(item, ctx.election),
     )
 
 
@@ -229,7 +239,7 @@ def _photos(item: QueueItem) -> list[PhotoRead]:
 
 def field_marks(layout: WorksheetLayout, keys: list[str]) -> list[Mark]:
     """The outline of each field's digit boxes, with a margin."""
-    fields = {f.key: f for f in (*layout.fields, layout.delegates_to_elect)}
+    fields = {f.key: f for f in layout.combs}
     marks = []
     for key in keys:
         found = fields.get(key)
@@ -241,13 +251,13 @@ def field_marks(layout: WorksheetLayout, keys: list[str]) -> list[Mark]:
     return marks
 
 
-def queue_json(item: QueueItem, now: datetime) -> dict[str, Any]:
+def queue_json(item: QueueItem, now: datetime, election: Election) -> dict[str, Any]:
     """`canvass.stories.review.queue_json` with the fields' labels in words."""
-    return reviewing.queue_json(item, now, field_label)
+    return reviewing.queue_json(item, now, labeler(election))
 
 
-def blind_message(item: QueueItem) -> str:
-    return reviewing.blind_message(item, field_label)
+def blind_message(item: QueueItem, election: Election) -> str:
+    return reviewing.blind_message(item, labeler(election))
 
 
 def _findings(ctx: WebContext, item: QueueItem) -> list[QueueItem]:

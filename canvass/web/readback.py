@@ -1,9 +1,12 @@
 """What was read, in plain words, for the person who took the photo.
 
 "Precinct Adair 03SW. First alignment: Sanders 12, Biden 9? ... Is this what your sheet
-says?" Blank fields count as 0 and are left out; a value the reader is unsure of is
-marked with "?" and listed again, by alignment, for a reviewer to check; a refusal is the reader's
-reason, which says how to retake the photo.
+says?" The words are the form's (`canvass.forms.spec.FormSpec`): a line per header field
+(its title), then a line per count column (its title) listing each row's number, and the
+totals row's where the form has one ("Absentee: Biden 120, Trump 98, Totals 218"). Blank
+fields count as 0 and are left out; a value the reader is unsure of is marked with "?" and
+listed again, by column, for a reviewer to check; a refusal is the reader's reason, which
+says how to retake the photo.
 """
 
 from __future__ import annotations
@@ -11,13 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from canvass.forms.registry import form_of
+from canvass.forms.spec import key_of
 from canvass.model import Election, FieldReading, SheetReading
 
-MEASURES = {
-    "first": "First alignment",
-    "final": "Final alignment",
-    "county_delegates": "County delegates",
-}
 QUESTION = "Is this what your sheet says?"
 
 
@@ -56,28 +56,45 @@ def read_back(reading: SheetReading, election: Election) -> ReadBack:
     if reading.status == "rejected":
         reason = reading.reason or "the photo could not be read"
         return ReadBack("This photo cannot be read", retake=f"{reason[0].upper()}{reason[1:]}.")
+    places = field_places(election)
     lines: list[str] = []
     groups: dict[str, list[str]] = {}
     unsure: dict[str, list[str]] = {}
     for key, f in reading.fields.items():
-        measure, _, candidate = key.partition(".")
-        label = MEASURES.get(measure, measure.replace("_", " ").capitalize())
+        if key not in places:
+            continue
+        label, row = places[key]
         if f.status in ("uncertain", "unreadable"):
-            unsure.setdefault(label, []).append(_unsure(candidate, f))
+            unsure.setdefault(label, []).append(_unsure(row or "", f))
         if f.status == "blank":
             continue
         shown = _value(f)
-        if candidate:
-            groups.setdefault(label, []).append(f"{candidate} {shown}")
+        if row is not None:
+            groups.setdefault(label, []).append(f"{row} {shown}")
         else:
             lines.append(f"{label}: {shown}")
-    for label in MEASURES.values():
-        lines.append(f"{label}: {', '.join(groups.get(label, [])) or 'nobody (all blank)'}")
+    for column in form_of(election).count_columns():
+        listed = groups.get(column.title, [])
+        lines.append(f"{column.title}: {', '.join(listed) or 'nobody (all blank)'}")
     needs_person = [
         f"{label}: {', '.join(n for n in names if n)}" if any(names) else label
         for label, names in unsure.items()
     ]
     return ReadBack(title, lines, needs_person, question=QUESTION)
+
+
+def field_places(election: Election) -> dict[str, tuple[str, str | None]]:
+    """Every field of the election's form, by key: (the header field's or the column's
+    title, the row's label: a candidate or ballot line, the totals row's label, or None
+    for a header field)."""
+    spec = form_of(election)
+    places: dict[str, tuple[str, str | None]] = {h.key: (h.title, None) for h in spec.header}
+    for column in spec.columns:
+        for row in election.candidates:
+            places[key_of(column.name, row)] = (column.title, row)
+        if spec.totals_row is not None and not column.tick:
+            places[key_of(column.name)] = (column.title, spec.totals_row)
+    return places
 
 
 def _value(f: FieldReading) -> str:
@@ -86,8 +103,8 @@ def _value(f: FieldReading) -> str:
     return f"{f.value}?" if f.status == "uncertain" else str(f.value)
 
 
-def _unsure(candidate: str, f: FieldReading) -> str:
+def _unsure(row: str, f: FieldReading) -> str:
     """'Biden' (could not be read) or 'Biden (14?)' (a value, not certain); '' or '(34?)'
     for a field of its own, such as attendees."""
     guess = "" if f.status == "unreadable" or f.value is None else f"({f.value}?)"
-    return " ".join(part for part in (candidate, guess) if part)
+    return " ".join(part for part in (row, guess) if part)

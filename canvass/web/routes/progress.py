@@ -1,5 +1,6 @@
-"""Everyone's pages: progress per county, and the results (first alignment, final
-alignment, county delegates and SDE) per precinct, county and state.
+"""Everyone's pages: progress per county, and the results per precinct, county and state:
+the form's results columns per candidate or ballot line (the caucus: first alignment,
+final alignment, county delegates) and the SDE where the rules allocate delegates.
 
 Results say what is settled: a precinct with a field not settled yet is marked
 provisional, each such number carries a mark and a title, and a number not determined at
@@ -15,12 +16,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from canvass.forms.registry import form_of
+from canvass.forms.spec import key_of
 from canvass.model import Election
 from canvass.store.status import Status, election_status
 from canvass.store.types import utcnow
 from canvass.stories.certify import check_scope
 from canvass.stories.reconcile import reconcile_election
-from canvass.stories.results import ResultRow, provisional_precincts, totals
+from canvass.stories.results import (
+    ResultRow,
+    allocates_delegates,
+    provisional_precincts,
+    result_lines,
+    results_columns,
+    totals,
+)
 from canvass.web.context import WebContext, ctx_of, flash, page
 from canvass.web.routes.common import Admin, CountyFilter, SignedIn, errors, see_other
 
@@ -75,39 +85,43 @@ def result_rows(ctx: WebContext, county: str | None) -> list[ResultRow]:
     return ctx.results.rows(county)
 
 
-def totals_table(rows: list[ResultRow], election: Election) -> list[dict[str, Any]]:
-    """Per candidate with any count: first, final, county delegates, SDE."""
-    table = []
-    for name, (first, final, cds, sde) in totals(rows, election).items():
-        if first or final or cds or sde:
-            table.append(
-                {"candidate": name, "first": first, "final": final, "cds": cds, "sde": sde}
-            )
-    return table
+def totals_table(rows: list[ResultRow], election: Election) -> dict[str, Any]:
+    """The totals table: its headings (the form's results columns, and SDE where the rules
+    allocate delegates) and a line per candidate or ballot line with any count (then the
+    totals row, where the form has one)."""
+    lines = [
+        {"line": label, "counts": list(t.counts.values()), "sde": t.sde}
+        for label, t in totals(rows, election).items()
+        if t.any()
+    ]
+    return _headings(election) | {"lines": lines}
 
 
-def precinct_table(row: ResultRow, election: Election) -> list[dict[str, Any]]:
-    """Per candidate with any count (or any number not settled): each cell's number, and
-    whether it is settled (`marks`: field -> "provisional" | "undetermined")."""
-    cds = row.tally.county_delegates or {}
-    table = []
-    for name in election.candidates:
-        first, final = row.tally.first.get(name, 0), row.tally.final.get(name, 0)
-        sde = row.sde.get(name, Decimal(0))
-        marks = {
-            measure: cell_mark(row, f"{key}.{name}")
-            for measure, key in (
-                ("first", "first"),
-                ("final", "final"),
-                ("cds", "county_delegates"),
-            )
-        }
-        if first or final or cds.get(name) or sde or any(marks.values()):
-            table.append(
-                {"candidate": name, "first": first, "final": final, "cds": cds.get(name, 0)}
-                | {"sde": sde, "marks": marks}
-            )
-    return table
+def _headings(election: Election) -> dict[str, Any]:
+    columns = results_columns(form_of(election))
+    return {
+        "row_heading": form_of(election).row_heading,
+        "columns": [{"long": c.title, "short": c.title.split(" ")[0]} for c in columns],
+        "sde": allocates_delegates(election),
+    }
+
+
+def precinct_table(row: ResultRow, election: Election) -> dict[str, Any]:
+    """The precinct's table: the headings, and per line with any count (or any number not
+    settled) each cell's number and whether it is settled (`mark`: "provisional" |
+    "undetermined" | None)."""
+    columns = results_columns(form_of(election))
+    lines = []
+    for label, line in result_lines(election):
+        cells = [
+            {"value": row.count(c.name, line), "mark": cell_mark(row, key_of(c.name, line))}
+            for c in columns
+        ]
+        sde = None if row.sde is None or line is None else row.sde.get(line, Decimal(0))
+        marked = any(cell["mark"] for cell in cells)
+        if any(cell["value"] for cell in cells) or sde or marked:
+            lines.append({"line": label, "cells": cells, "sde": sde, "marked": marked})
+    return _headings(election) | {"lines": lines}
 
 
 def cell_mark(row: ResultRow, key: str) -> str | None:
@@ -115,6 +129,12 @@ def cell_mark(row: ResultRow, key: str) -> str | None:
     if key in row.undetermined:
         return "undetermined"
     return "provisional" if key in row.provisional else None
+
+
+def unsettled_labels(row: ResultRow, election: Election) -> list[str]:
+    """The fields of `row` not settled yet, in words (`First alignment, Biden`)."""
+    spec = form_of(election)
+    return [spec.label(key) for key in row.provisional]
 
 
 @router.get("/results", response_class=HTMLResponse, include_in_schema=False)
@@ -147,14 +167,18 @@ def county_results_page(request: Request, principal: SignedIn, county: str) -> R
         county=county,
         totals=totals_table(rows, ctx.election),
         provisional=provisional_precincts(rows),
-        precincts=[(r, precinct_table(r, ctx.election)) for r in rows],
+        precincts=[
+            (r, precinct_table(r, ctx.election), unsettled_labels(r, ctx.election)) for r in rows
+        ],
         expected=sum(1 for p in ctx.election.precincts if p.county == county),
     )
 
 
 @router.get("/api/results", tags=["progress"], responses=errors(401, 404, 422))
 def api_results(request: Request, _: SignedIn, county: CountyFilter = None) -> dict[str, Any]:
-    """Results backed by the paper, per precinct, with totals (SDE to 3 decimals). Each
+    """Results backed by the paper, per precinct, with totals: the form's results columns
+    per candidate or ballot line (and its totals row), SDE to 3 decimals where the rules
+    allocate delegates. Each
     precinct lists its fields not settled yet (`provisional`, empty when all are); the
     totals count the precincts with any (`provisional_precincts`). A certified county's
     precincts are the rows signed."""
@@ -163,10 +187,7 @@ def api_results(request: Request, _: SignedIn, county: CountyFilter = None) -> d
         check_scope(ctx.election, county)
     rows = result_rows(ctx, county)
     return {
-        "precincts": [r.as_json() for r in rows],
-        "totals": {
-            name: {"first": t[0], "final": t[1], "county_delegates": t[2], "sde": float(t[3])}
-            for name, t in totals(rows, ctx.election).items()
-        },
+        "precincts": [r.as_json(ctx.election) for r in rows],
+        "totals": {name: t.as_json() for name, t in totals(rows, ctx.election).items()},
         "provisional_precincts": provisional_precincts(rows),
     }

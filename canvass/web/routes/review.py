@@ -65,7 +65,7 @@ def queue_page(
         counties=[c for c in county_names(ctx.election) if c in with_items],
         kinds=sorted({i.kind for i in everything}),
         kind_text=KIND_TEXT,
-        blind_message=blind_message,
+        blind_message=lambda i: blind_message(i, ctx.election),
         blind_kinds=BLIND_KINDS,
         now=utcnow(),
         filters=_filters(county, kind),

@@ -63,7 +63,7 @@ def api_queue(
     ctx = ctx_of(request)
     items = queue(ctx.engine, ctx.election.id, county, kind)
     now = utcnow()
-    return [queue_json(i, now) for i in items]
+    return [queue_json(i, now, ctx.election) for i in items]
 
 
 @router.get("/items/{item_id}", responses=errors(401, 403, 404, 422))
