@@ -15,6 +15,7 @@ from bench.profile_read import profile_reading
 from canvass.demo_reports import make_reports
 from canvass.elections.iowa2020 import build_iowa2020
 from canvass.errors import InputError
+from canvass.forms.registry import form_of
 from canvass.model import Election
 from canvass.settings import Settings
 from canvass.store.db import migrate, open_engine
@@ -98,8 +99,9 @@ class StateRun:
     def _import_reports(self, engine: Engine, election: Election) -> None:
         """The demo's app and hotline reports (with 2020's error kinds) for these precincts."""
         wanted = {p.precinct for p in self.photos}
-        tallies = [t for _, t in certified_units(self.settings.fixtures_dir, election)]
-        reports = make_reports([t for t in tallies if t.precinct in wanted], self.seed)
+        sheets = [n for _, n in certified_units(self.settings.fixtures_dir, election)]
+        wanted_sheets = [n for n in sheets if n.precinct in wanted]
+        reports = make_reports(wanted_sheets, form_of(election), election.candidates, self.seed)
         stored = 0
         for source, by_precinct in (("app", reports.app), ("hotline", reports.hotline)):
             versions = [ReportVersion(p, dict(f), None) for p, f in sorted(by_precinct.items())]

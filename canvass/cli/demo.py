@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from canvass.cli.common import progress_bar, settings_of
 from canvass.cli.web_cmds import serve_demo
-from canvass.demo import DEFAULT_COUNTIES, DemoResult, run_demo
+from canvass.demo import DemoResult, default_counties, demo_election, run_demo
 from canvass.store.types import utcnow
 from canvass.stories.review import queue_json
 
@@ -19,7 +20,16 @@ from canvass.stories.review import queue_json
 def demo(
     ctx: typer.Context,
     county: Annotated[list[str] | None, typer.Option(help="A county to run (repeatable).")] = None,
-    every: Annotated[bool, typer.Option("--all", help="All 1,765 caucus units.")] = False,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every precinct (the caucuses: all 1,765 units).")
+    ] = False,
+    election: Annotated[
+        Path | None,
+        typer.Option(
+            help="An election file with built-in numbers (fixtures/elections/"
+            "iowa2020-general.json); default: the Iowa 2020 caucuses."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Photos and injected errors follow the seed.")] = 2020,
     serve: Annotated[
         bool, typer.Option("--serve", help="Then serve the web app with demo accounts.")
@@ -29,11 +39,13 @@ def demo(
 ) -> None:
     """Election night on the configured database (SQLite by default), end to end."""
     settings = settings_of(ctx)
-    counties = None if every else tuple(county or DEFAULT_COUNTIES)
+    chosen = demo_election(settings, election)
+    counties = None if every else tuple(county or default_counties(chosen) or ()) or None
     console = Console()
     where = "all counties" if counties is None else ", ".join(counties)
-    console.print(f"[bold]canvass demo[/bold]: Iowa 2020, {where}; data in {settings.data_dir}")
-    result = run_demo(settings, counties, seed, lambda label: progress_bar(label, quiet=False))
+    console.print(f"[bold]canvass demo[/bold]: {chosen.name}, {where}; data in {settings.data_dir}")
+    bar = lambda label: progress_bar(label, quiet=False)  # noqa: E731
+    result = run_demo(settings, counties, seed, bar, election)
     _print(console, result)
     if serve:
         serve_demo(settings, host, port, counties)
@@ -67,7 +79,8 @@ def _print(console: Console, r: DemoResult) -> None:
     )
     for error in r.missed:
         console.print(f"  MISSED: {error.precinct} {error.kind}: {error.description}")
-    top = Table("id", "precinct", "kind", "SDE", "what", title="Top of the queue (by effect)")
+    unit = r.effect_unit
+    top = Table("id", "precinct", "kind", unit, "what", title="Top of the queue (by effect)")
     now = utcnow()
     for item in r.queue[:8]:
         shown = queue_json(item, now)  # blind items do not show the reports
@@ -75,7 +88,7 @@ def _print(console: Console, r: DemoResult) -> None:
             str(item.id),
             item.precinct_id,
             item.kind,
-            f"{item.effect_sde:.3f}",
+            f"{item.effect_sde:.3f}" if unit == "SDE" else str(item.effect_delegates),
             str(shown["details"].get("message", ""))[:70],
         )
     console.print(top)
