@@ -1,6 +1,11 @@
 """Benchmark of the page reader on generated photos whose handwriting it never trained on.
 
     python -m bench.read [--count 500] [--calibration 120] [--out bench-out]
+                         [--election fixtures/elections/iowa2020-general.json]
+
+Measures the built-in Iowa 2020 caucus worksheet; with `--election FILE`, also that
+election's form on photos of its own sheets (the same counts, in `--out/<election id>/`),
+and prints the two side by side.
 
 1. Generates two sets with `canvass synth photos` (cached in --out): calibration photos
    written with the `calibrate` digit samples, evaluation photos with the `evaluate` ones
@@ -22,6 +27,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -33,19 +39,38 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_THREAD_LIMIT"):
         os.environ.setdefault(var, "1")  # one core per worker, before numpy loads its BLAS
-    from bench.read_report import report
+    from bench.read_report import print_comparison
 
     out = Path(args.out)
-    cal = _generate(out / "photos-calibrate", args.calibration, "calibrate", 101, 0.0)
-    ev = _generate(out / "photos-evaluate", args.count, "evaluate", 202, args.rejects)
-    calibration = _read_all(cal, args.workers)
-    evaluation = _read_all(ev, args.workers)
-    timing = _time_one_core(ev, args.timing)
-    baseline = _tesseract_baseline(ev, args.tesseract)
-    figures = report(calibration, evaluation, timing, baseline)
+    runs = [measure(out, args, None)]
+    if args.election:
+        from bench.read_support import election
+
+        path = str(Path(args.election).resolve())
+        runs.append(measure(out / election(path).id, args, path))
+        print_comparison(runs)
+        both = out / "read-forms.json"
+        both.write_text(json.dumps(runs, indent=1), encoding="utf-8")
+        print(f"\nwrote {both}")
+    return 0
+
+
+def measure(out: Path, args: argparse.Namespace, election: str | None) -> dict[str, Any]:
+    """Every figure of one election's sheets (None: the built-in caucuses), written to
+    `out/read.json`."""
+    from bench.read_report import report
+    from bench.read_support import election as load
+
+    cal = _generate(out / "photos-calibrate", args.calibration, "calibrate", 101, 0.0, election)
+    ev = _generate(out / "photos-evaluate", args.count, "evaluate", 202, args.rejects, election)
+    calibration = _read_all(cal, args.workers, election)
+    evaluation = _read_all(ev, args.workers, election)
+    timing = _time_one_core(ev, args.timing, election)
+    baseline = _tesseract_baseline(ev, args.tesseract, election)
+    figures = report(calibration, evaluation, timing, baseline, load(election))
     (out / "read.json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
     print(f"\nwrote {out / 'read.json'}")
-    return 0
+    return figures
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -57,16 +82,26 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--timing", type=int, default=20, help="photos timed on one core")
     parser.add_argument("--tesseract", type=int, default=200, help="fields for the baseline")
+    parser.add_argument(
+        "--election",
+        default=None,
+        help="an election file whose sheets to measure beside the caucus worksheet "
+        "(its precincts' real numbers), e.g. fixtures/elections/iowa2020-general.json",
+    )
     args = parser.parse_args(argv)
     if args.timing < 1 or args.count < 1 or args.calibration < 1:
         parser.error("--count, --calibration and --timing each need at least 1 photo")
     return args
 
 
-def _generate(folder: Path, count: int, split: str, seed: int, rejects: float) -> Path:
+def _generate(
+    folder: Path, count: int, split: str, seed: int, rejects: float, election: str | None
+) -> Path:
     """`canvass synth photos`, unless the folder already holds this very set."""
     stamp = folder / "bench-set.json"
-    wanted = {"count": count, "split": split, "seed": seed, "rejects": rejects}
+    wanted: dict[str, Any] = {"count": count, "split": split, "seed": seed, "rejects": rejects}
+    if election is not None:
+        wanted["election"] = election
     if stamp.exists() and json.loads(stamp.read_text()) == wanted:
         return folder
     command = [
@@ -85,6 +120,7 @@ def _generate(folder: Path, count: int, split: str, seed: int, rejects: float) -
         str(seed),
         "--rejects",
         str(rejects),
+        *(["--election", election] if election else []),
     ]
     subprocess.run(command, check=True)
     stamp.write_text(json.dumps(wanted))
@@ -95,19 +131,19 @@ def _photos(folder: Path) -> list[Path]:
     return sorted(folder.glob("photo-*.jpg"))
 
 
-def _read_all(folder: Path, workers: int) -> list[PhotoResult]:
+def _read_all(folder: Path, workers: int, election: str | None) -> list[PhotoResult]:
     photos = _photos(folder)
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        return list(pool.map(read_one, photos, chunksize=4))
+        return list(pool.map(partial(read_one, election=election), photos, chunksize=4))
 
 
-def read_one(photo: Path) -> PhotoResult:
+def read_one(photo: Path, election: str | None = None) -> PhotoResult:
     """Read a photo and pair each field's box probabilities with the ground truth."""
     from bench.read_support import reader
 
     truth = json.loads(photo.with_suffix(".json").read_text())
     started = time.perf_counter()
-    outcome = reader()(photo.read_bytes())
+    outcome = reader(election)(photo.read_bytes())
     seconds = time.perf_counter() - started
     reading = outcome.reading
     fields = [
@@ -127,7 +163,7 @@ def read_one(photo: Path) -> PhotoResult:
     )
 
 
-def _time_one_core(folder: Path, count: int) -> dict[str, float]:
+def _time_one_core(folder: Path, count: int, election: str | None) -> dict[str, float]:
     """Median read and plain full-resolution decode times of the same photos, here."""
     import cv2
     import numpy as np
@@ -141,7 +177,7 @@ def _time_one_core(folder: Path, count: int) -> dict[str, float]:
         if json.loads(p.with_suffix(".json").read_text())["kind"] == "good"
     ]
     photos = photos[:count]
-    read = reader()
+    read = reader(election)
     read(photos[0].read_bytes())  # load the model first: a worker does it once
     reads, decodes, megapixels = [], [], []
     for photo in photos:
@@ -163,10 +199,10 @@ def _time_one_core(folder: Path, count: int) -> dict[str, float]:
     }
 
 
-def _tesseract_baseline(folder: Path, fields: int) -> dict[str, Any]:
+def _tesseract_baseline(folder: Path, fields: int, election: str | None) -> dict[str, Any]:
     from bench.read_support import tesseract_fields
 
-    return tesseract_fields(_photos(folder), fields)
+    return tesseract_fields(_photos(folder), fields, election)
 
 
 def as_json(result: PhotoResult) -> dict[str, Any]:

@@ -74,6 +74,9 @@ def field_figures(photos: Sequence[PhotoResult], bands: Bands) -> dict[str, Any]
         "silent_errors": silent,
         "silent_error_rate": silent / total,
         "read_rate": (counts["ok"] + counts["blank"]) / total,
+        "accuracy": (counts["ok"] + counts["blank"] - silent) / total,
+        "uncertain_rate": counts["uncertain"] / total,
+        "unreadable_rate": counts["unreadable"] / total,
         "nonblank_fields": nonblank,
         "nonblank_read_rate": nonblank_ok / (nonblank or 1),
     }
@@ -101,9 +104,12 @@ def iowa() -> Election:
     return build_iowa2020(BUILTIN_DATA / "iowa2020")
 
 
-def supporters(photo: PhotoResult, odds: SheetOdds | None) -> Supporter:
+def supporters(
+    photo: PhotoResult, odds: SheetOdds | None, election: Election | None = None
+) -> Supporter:
     """support(key, value) for one photo: each field's image alone (odds None) or the
-    whole sheet's, with its sums (`reconcile.joint`)."""
+    whole sheet's, with its sums (`reconcile.joint`; `election` the photos' own, by
+    default the built-in Iowa caucuses)."""
     fields = {
         s.key: FieldReading(
             value=None, confidence=0.0, status="unreadable", boxes=tuple(tuple(r) for r in s.rows)
@@ -112,12 +118,15 @@ def supporters(photo: PhotoResult, odds: SheetOdds | None) -> Supporter:
     }
     if odds is None:
         return lambda key, value: support_for(fields[key], value).probability
-    sheet = support_sheet(fields, sheet_model(iowa(), photo.precinct or ""), odds)
+    sheet = support_sheet(fields, sheet_model(election or iowa(), photo.precinct or ""), odds)
     return sheet.support
 
 
 def verification_figures(
-    photos: Sequence[PhotoResult], threshold: float, odds: SheetOdds | None = None
+    photos: Sequence[PhotoResult],
+    threshold: float,
+    odds: SheetOdds | None = None,
+    election: Election | None = None,
 ) -> dict[str, Any]:
     """Of the true values, how many the paper verifies; of the hard wrong values (what a
     report typed wrong could say), how many it wrongly verifies."""
@@ -125,7 +134,7 @@ def verification_figures(
     for photo in photos:
         if photo.status != "read" or photo.kind != "good":
             continue
-        support = supporters(photo, odds)
+        support = supporters(photo, odds, election)
         for s in photo.fields:
             verified = support(s.key, s.truth) >= threshold
             total += 1
@@ -147,11 +156,14 @@ def verification_figures(
     }
 
 
-def odds_sensitivity(calibration: Sequence[PhotoResult]) -> list[dict[str, Any]]:
+def odds_sensitivity(
+    calibration: Sequence[PhotoResult], election: Election | None = None
+) -> list[dict[str, Any]]:
     """Verification on the calibration photos at each odds on the grid (how much the
     figures depend on the modelling choice in `SheetOdds`)."""
     return [
-        verification_figures(calibration, CLEAR_THRESHOLD, SheetOdds(v)) for v in ODDS_GRID
+        verification_figures(calibration, CLEAR_THRESHOLD, SheetOdds(v), election)
+        for v in ODDS_GRID
     ]
 
 
@@ -181,16 +193,24 @@ def report(
     evaluation: Sequence[PhotoResult],
     timing: dict[str, float],
     baseline: dict[str, Any],
+    election: Election | None = None,
 ) -> dict[str, Any]:
+    """Every figure of one form's photos (`election` the photos' own, by default the
+    built-in Iowa caucuses), printed as a table."""
+    election = election or iowa()
     bands = choose_bands([s for p in calibration if p.status == "read" for s in p.fields])
     figures = {
+        "election": election.id,
+        "form": election.form,
         "bands": {"ok": bands.ok, "uncertain": bands.uncertain, "blank": bands.blank},
         "calibration_photos": len(calibration),
         "evaluation_photos": len(evaluation),
         "fields": field_figures(evaluation, bands),
-        "verification": verification_figures(evaluation, CLEAR_THRESHOLD),
-        "verification_sheet": verification_figures(evaluation, CLEAR_THRESHOLD, SheetOdds()),
-        "odds_on_calibration": odds_sensitivity(calibration),
+        "verification": verification_figures(evaluation, CLEAR_THRESHOLD, None, election),
+        "verification_sheet": verification_figures(
+            evaluation, CLEAR_THRESHOLD, SheetOdds(), election
+        ),
+        "odds_on_calibration": odds_sensitivity(calibration, election),
         "rejection": rejection_figures(evaluation),
         "speed": timing,
         "tesseract_baseline": baseline,
@@ -201,7 +221,8 @@ def report(
 
 def print_table(f: dict[str, Any]) -> None:
     fields, ver, rej, speed = f["fields"], f["verification"], f["rejection"], f["speed"]
-    table = Table("measure", "value", "target", title="Page reader on evaluation photos")
+    title = f"Page reader on evaluation photos: {f.get('form', 'caucus-math-worksheet')}"
+    table = Table("measure", "value", "target", title=title)
     table.add_row(
         "photos (calibration / evaluation)",
         f"{f['calibration_photos']} / {f['evaluation_photos']}",
@@ -263,3 +284,43 @@ def print_table(f: dict[str, Any]) -> None:
             f"{row['wrong_verified']} of {row['wrong_values']}",
         )
     Console().print(grid)
+
+
+def print_comparison(runs: Sequence[dict[str, Any]]) -> None:
+    """The headline figures of each form's run side by side (the same photo counts)."""
+    table = Table("measure", *(f["form"] for f in runs), title="The forms side by side")
+    rows: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
+        (
+            "photos (calibration / evaluation)",
+            lambda f: f"{f['calibration_photos']} / {f['evaluation_photos']}",
+        ),
+        ("fields measured (good photos)", lambda f: f"{f['fields']['fields']:,}"),
+        ("non-blank fields", lambda f: f"{f['fields']['nonblank_fields']:,}"),
+        ("field accuracy (ok/blank and right)", lambda f: f"{f['fields']['accuracy']:.2%}"),
+        ("read rate, non-blank fields", lambda f: f"{f['fields']['nonblank_read_rate']:.2%}"),
+        (
+            "wrong numbers passed (ok/blank but wrong)",
+            lambda f: f"{f['fields']['silent_errors']} ({f['fields']['silent_error_rate']:.4%})",
+        ),
+        ("unreadable share", lambda f: f"{f['fields']['unreadable_rate']:.2%}"),
+        ("uncertain share", lambda f: f"{f['fields']['uncertain_rate']:.2%}"),
+        (
+            "true values verified, with the sums",
+            lambda f: f"{f['verification_sheet']['true_verified_rate']:.2%}",
+        ),
+        (
+            "hard wrong values verified, with the sums",
+            lambda f: (
+                f"{f['verification_sheet']['wrong_verified']} of "
+                f"{f['verification_sheet']['wrong_values']:,}"
+            ),
+        ),
+        (
+            "good photos refused",
+            lambda f: f"{f['rejection']['good_rejected']} of {f['rejection']['good_photos']}",
+        ),
+        ("median read, one core", lambda f: f"{f['speed']['median_read_s'] * 1000:.0f} ms"),
+    ]
+    for name, shown in rows:
+        table.add_row(name, *(shown(f) for f in runs))
+    Console().print(table)

@@ -1,5 +1,6 @@
-"""What the benchmark's worker processes share: the reader (built once per process) and
-the tesseract baseline on the same field boxes."""
+"""What the benchmark's worker processes share: the election and its reader (built once per
+process; the built-in Iowa caucuses, or an election file) and the tesseract baseline on the
+same field boxes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from canvass.elections.fileformat import load_election_file
 from canvass.elections.iowa2020 import build_iowa2020
+from canvass.model import Election
 from canvass.settings import BUILTIN_DATA
 from canvass.worksheet.layout import Box
 from ocr.page import cut_region, decode_photo, locate_sheet
@@ -17,16 +20,24 @@ from ocr.read import PhotoReader, default_reader
 from ocr.tesseract import DIGIT_WHITELIST, read_text
 
 
-@lru_cache(maxsize=1)
-def reader() -> PhotoReader:
-    """The reader for the built-in Iowa 2020 worksheets, built once per process."""
-    return default_reader(build_iowa2020(BUILTIN_DATA / "iowa2020"))
+@lru_cache(maxsize=4)
+def election(path: str | None = None) -> Election:
+    """The election file at `path`, or the built-in Iowa 2020 caucuses (None)."""
+    if path is None:
+        return build_iowa2020(BUILTIN_DATA / "iowa2020")
+    return load_election_file(Path(path))
 
 
-def tesseract_fields(photos: list[Path], limit: int) -> dict[str, Any]:
+@lru_cache(maxsize=4)
+def reader(path: str | None = None) -> PhotoReader:
+    """The reader for the sheets of `election(path)`, built once per process."""
+    return default_reader(election(path))
+
+
+def tesseract_fields(photos: list[Path], limit: int, path: str | None = None) -> dict[str, Any]:
     """Tesseract (psm 7, digits only) on the written fields of good photos, the same
     perspective-corrected boxes the digit model sees, until `limit` fields."""
-    layout = reader().layout
+    layout = reader(path).layout
     right = 0
     total = 0
     seconds = 0.0
