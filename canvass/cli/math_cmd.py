@@ -1,5 +1,10 @@
 """`canvass math FILE`: the caucus math on tallies (a .json object or JSON Lines).
 
+For an election whose rule set allocates nothing (a general election's precinct results
+sheet), FILE holds sheets' numbers instead (`{"precinct": ..., "values": {field key:
+count}}`, the form's keys) and the command checks the sheet's identities
+(`reconcile.sheet_math.check_sheet`): each sum the paper breaks is a finding.
+
 The precinct's delegates to elect and SDE weight come from the loaded election; with no
 database set up, from the built-in Iowa 2020 election, so this works before `canvass init`.
 `--dump-certified-iowa2020` prints the certified 2020 results of all 1,765 units as JSON
@@ -10,9 +15,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -23,13 +28,17 @@ from canvass.cli.common import emit_json, settings_of
 from canvass.cli.setup_cmds import builtin_election, current_election
 from canvass.elections.iowa2020_results import load_certified
 from canvass.errors import InputError, NotFoundError
-from canvass.model import Election, Tally
+from canvass.forms.registry import form_of, rules_of
+from canvass.forms.rules import rule_set
+from canvass.forms.spec import key_of
+from canvass.model import Election, SheetNumbers, Tally
 from canvass.settings import Settings
 from reconcile.caucus_math import MathResult, compute_for_election, state_sde_totals
 from reconcile.findings import count_by_code
-from canvass.forms.rules import rule_set
+from reconcile.sheet_math import SheetMath, check_sheet
 
 JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
+Parsed = TypeVar("Parsed")
 
 
 def math(
@@ -49,15 +58,20 @@ def math(
         ),
     ] = False,
 ) -> None:
-    """Caucus math on tallies: threshold, viable groups, delegates, SDE and findings."""
+    """Caucus math on tallies: threshold, viable groups, delegates, SDE and findings. For an
+    election whose rules allocate nothing, FILE holds sheets' numbers and their sums are
+    checked."""
     settings = settings_of(ctx)
     if dump_certified:
         _dump_certified(settings)
         return
     if file is None:
         raise InputError("give a tally file: canvass math FILE (.json or .jsonl)")
-    tallies, many = read_tallies(file)
     election = current_election(settings)
+    if rules_of(election).allocates != "delegates":
+        check_sheets(file, election, as_json)
+        return
+    tallies, many = read_tallies(file)
     started = time.perf_counter()
     results = [_compute(tally, election, file, line) for line, tally in tallies]
     elapsed = time.perf_counter() - started
@@ -76,6 +90,18 @@ def read_tallies(path: Path) -> tuple[list[tuple[int, Tally]], bool]:
     A .jsonl/.ndjson file is JSON Lines; any other file is one JSON object, or JSON Lines
     if it holds several objects one per line.
     """
+    return _read_objects(path, _tally)
+
+
+def read_sheets(path: Path, election: Election) -> tuple[list[tuple[int, SheetNumbers]], bool]:
+    """(line number, sheet's numbers) pairs, and whether the file is JSON Lines; every key
+    must be a field of the election's form."""
+    return _read_objects(path, lambda data, p, line: _sheet(data, p, line, election))
+
+
+def _read_objects(
+    path: Path, parse: Callable[[Any, Path, int], Parsed]
+) -> tuple[list[tuple[int, Parsed]], bool]:
     if not path.is_file():
         raise NotFoundError(f"{path}: no such file; give the path of a .json or .jsonl tally file")
     try:
@@ -84,17 +110,19 @@ def read_tallies(path: Path) -> tuple[list[tuple[int, Tally]], bool]:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
     if path.suffix.lower() not in JSON_LINES_SUFFIXES:
         try:
-            return [(1, _tally(json.loads(text), path, 1))], False
+            return [(1, parse(json.loads(text), path, 1))], False
         except json.JSONDecodeError as exc:
             if not exc.msg.startswith("Extra data"):
                 raise _bad_json(path, exc.lineno, exc) from exc
-    tallies = list(_json_lines(text, path))
+    tallies = list(_json_lines(text, path, parse))
     if not tallies:
         raise InputError(f"{path}: no tallies in the file; put one JSON object per line")
     return tallies, True
 
 
-def _json_lines(text: str, path: Path) -> Iterator[tuple[int, Tally]]:
+def _json_lines(
+    text: str, path: Path, parse: Callable[[Any, Path, int], Parsed]
+) -> Iterator[tuple[int, Parsed]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -102,7 +130,7 @@ def _json_lines(text: str, path: Path) -> Iterator[tuple[int, Tally]]:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
             raise _bad_json(path, number, exc) from exc
-        yield number, _tally(data, path, number)
+        yield number, parse(data, path, number)
 
 
 def _bad_json(path: Path, line: int, exc: json.JSONDecodeError) -> InputError:
@@ -121,6 +149,80 @@ def _tally(data: Any, path: Path, line: int) -> Tally:
         return Tally.model_validate(data)
     except ValidationError as exc:
         raise InputError(f"{path} line {line}: {_explain(exc)}") from exc
+
+
+def _sheet(data: Any, path: Path, line: int, election: Election) -> SheetNumbers:
+    spec = form_of(election)
+    if not isinstance(data, dict):
+        raise InputError(
+            f"{path} line {line}: expected a JSON object (a sheet's numbers), not "
+            f"{data!r:.40}; for many sheets put one object per line in a .jsonl file"
+        )
+    try:
+        sheet = SheetNumbers.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"{path} line {line}: {_explain(exc)}") from exc
+    strange = [k for k in (*sheet.values, *sheet.ticks) if not spec.is_key(k, election.candidates)]
+    if strange:
+        raise InputError(
+            f"{path} line {line}: {strange[0]!r} is not a field of the {spec.title} sheet of "
+            f"{election.name}; its fields are {spec.key_help()}"
+        )
+    return sheet
+
+
+def check_sheets(file: Path, election: Election, as_json: bool) -> None:
+    """The sheets' identities (the rules allocate nothing): findings per sheet."""
+    sheets, many = read_sheets(file, election)
+    started = time.perf_counter()
+    results = [(s, check_sheet(election, s.precinct, s.values, s.ticks)) for _, s in sheets]
+    elapsed = time.perf_counter() - started
+    console = Console()
+    if as_json:
+        for _, result in results:
+            emit_json(result.to_json())
+        return
+    if not many:
+        _print_sheet(console, election, *results[0])
+        return
+    flagged = [(s, r) for s, r in results if r.findings]
+    table = Table("precinct", "findings", title="Sheets with findings")
+    for s, r in flagged:
+        table.add_row(s.precinct, ", ".join(sorted({f.code for f in r.findings})))
+    if flagged:
+        console.print(table)
+    counts = Table(
+        "finding", "sheets", title=f"{len(results)} sheets, {len(flagged)} with findings"
+    )
+    for code in rules_of(election).findings:
+        n = sum(1 for _, r in results if any(f.code == code for f in r.findings))
+        if n:
+            counts.add_row(code, str(n))
+    console.print(counts)
+    console.print(f"{rules_of(election).title}: {len(results)} sheets in {elapsed:.3f} s")
+
+
+def _print_sheet(
+    console: Console, election: Election, sheet: SheetNumbers, result: SheetMath
+) -> None:
+    """One sheet: its lines as written, then the sums it breaks."""
+    spec = form_of(election)
+    columns = spec.count_columns()
+    table = Table(spec.row_heading, title=f"{sheet.precinct}: {spec.title}")
+    for c in columns:
+        table.add_column(c.title, justify="right")
+    lines: list[tuple[str, str | None]] = [(r, r) for r in election.candidates]
+    if spec.totals_row is not None:
+        lines.append((spec.totals_row, None))
+    for label, row in lines:
+        counts = [sheet.values.get(key_of(c.name, row)) for c in columns]
+        if any(v is not None for v in counts):
+            table.add_row(label, *("" if v is None else str(v) for v in counts))
+    console.print(table)
+    for f in result.findings:
+        console.print(f"[bold]{f.code}[/bold]: {f.message}", markup=True)
+    if not result.findings:
+        console.print("No findings: the sheet's sums hold.")
 
 
 def _explain(exc: ValidationError) -> str:
