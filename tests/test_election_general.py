@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from canvass.forms.registry import form_of
 from canvass.forms.spec import key_of
 from canvass.settings import BUILTIN_DATA, REPO_ROOT, Settings
 from tests.conftest import CANVASS, canvass_env
+from tests.support.wheel import build_wheel
 
 DATA = general_data_dir(BUILTIN_DATA)
 GENERAL = build_general(DATA)
@@ -147,3 +149,10 @@ def test_a_rule_set_that_does_not_fit_the_form_is_refused_naming_the_one_that_do
     data = _general_data(rule_set="vote-count", form="caucus-math-worksheet")
     with pytest.raises(InputError, match=r"use rule set iowa-dem-2020"):
         parse_election(data, "general.json")
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_general_election_data(tmp_path: Path) -> None:
+    names = zipfile.ZipFile(build_wheel(tmp_path)).namelist()
+    for name in (RESULTS_FILE, "PROVENANCE.md"):
+        assert f"canvass/data/iowa2020-general/{name}" in names
