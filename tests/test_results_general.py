@@ -24,7 +24,13 @@ from canvass.store.elections import save_election
 from canvass.store.intake import ReportVersion, store_reports
 from canvass.store.readings import record_reading
 from canvass.store.types import utcnow
-from canvass.stories.certify import compare_rows, report_totals
+from canvass.stories.certify import (
+    certify_scope,
+    compare_rows,
+    report_totals,
+    signer_named,
+    would_change,
+)
 from canvass.stories.results import (
     ResultRow,
     results_csv,
@@ -271,3 +277,24 @@ def test_canvass_math_checks_a_results_sheets_identities(
     path.write_text(json.dumps({"precinct": "STORY-1", "values": {"first.Biden": 3}}))
     with pytest.raises(InputError, match="not a field of the Precinct Results sheet"):
         read_sheets(path, GENERAL)
+
+
+def test_a_general_county_is_certified_with_its_forms_files(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    engine = loaded(sqlite_settings)
+    signer = signer_named(engine, "chair")
+    out = tmp_path / "story"
+    done = certify_scope(engine, GENERAL, "Story", signer, "county auditor", out, utcnow())
+    assert done.precincts == 2
+    csv_text = (out / "results.csv").read_text()
+    assert csv_text.splitlines()[0].endswith(",election_day,absentee,total,provisional")
+    assert "Story,TOTAL,,,Totals,733,693,1426,no" in csv_text
+    html = (out / "report.html").read_text()
+    assert "Ballot line" in html and "Total votes" in html and "SDE" not in html
+    assert GENERAL.name in html and "Votes as counted" in html  # the rule set's title
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    signed = served_results(engine, GENERAL, "Story")
+    assert [r.values for r in signed] == [sheet_values("STORY-1"), sheet_values("STORY-2")]
+    assert not would_change(engine, GENERAL, "Story")
+    engine.dispose()
