@@ -11,9 +11,10 @@ and prints the two side by side.
    written with the `calibrate` digit samples, evaluation photos with the `evaluate` ones
    (plus 10% photos that must be rejected, of each kind).
 2. Reads every photo on all cores, keeping each field's per-box probabilities.
-3. Chooses the confidence bands on the calibration set only, then measures on the
-   evaluation set: silent errors, read rate, verification of true and of hard wrong values,
-   rejections, speed (one core) and the tesseract baseline. Prints a table, writes JSON.
+3. Chooses the confidence bands on the calibration set only (one set of bands for every
+   form measured, as the reader has), then measures on the evaluation set: silent errors,
+   read rate, verification of true and of hard wrong values, rejections, speed (one core)
+   and the tesseract baseline. Prints a table, writes JSON.
 """
 
 from __future__ import annotations
@@ -39,15 +40,32 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_THREAD_LIMIT"):
         os.environ.setdefault(var, "1")  # one core per worker, before numpy loads its BLAS
-    from bench.read_report import print_comparison
+    from bench.read_report import choose_bands, print_comparison, report
+    from bench.read_support import election as load
 
     out = Path(args.out)
-    runs = [measure(out, args, None)]
+    elections: list[tuple[Path, str | None]] = [(out, None)]
     if args.election:
-        from bench.read_support import election
-
         path = str(Path(args.election).resolve())
-        runs.append(measure(out / election(path).id, args, path))
+        elections.append((out / load(path).id, path))
+    sets = [
+        (folder, election, *read_sets(folder, args, election)) for folder, election in elections
+    ]
+    # The reader has one set of bands for every form: chosen on every form's calibration
+    # photos together (with the caucus sheet alone, exactly as before).
+    bands = choose_bands(
+        [s for *_, cal, _ in sets for p in cal if p.status == "read" for s in p.fields]
+    )
+    runs = []
+    for folder, election, calibration, evaluation in sets:
+        ev = folder / "photos-evaluate"
+        timing = _time_one_core(ev, args.timing, election)
+        baseline = _tesseract_baseline(ev, args.tesseract, election)
+        figures = report(calibration, evaluation, timing, baseline, load(election), bands)
+        (folder / "read.json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
+        print(f"\nwrote {folder / 'read.json'}")
+        runs.append(figures)
+    if len(runs) > 1:
         print_comparison(runs)
         both = out / "read-forms.json"
         both.write_text(json.dumps(runs, indent=1), encoding="utf-8")
@@ -55,22 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def measure(out: Path, args: argparse.Namespace, election: str | None) -> dict[str, Any]:
-    """Every figure of one election's sheets (None: the built-in caucuses), written to
-    `out/read.json`."""
-    from bench.read_report import report
-    from bench.read_support import election as load
-
+def read_sets(
+    out: Path, args: argparse.Namespace, election: str | None
+) -> tuple[list[PhotoResult], list[PhotoResult]]:
+    """The calibration and evaluation photos of one election's sheets (None: the built-in
+    caucuses), generated once under `out` and read."""
     cal = _generate(out / "photos-calibrate", args.calibration, "calibrate", 101, 0.0, election)
     ev = _generate(out / "photos-evaluate", args.count, "evaluate", 202, args.rejects, election)
-    calibration = _read_all(cal, args.workers, election)
-    evaluation = _read_all(ev, args.workers, election)
-    timing = _time_one_core(ev, args.timing, election)
-    baseline = _tesseract_baseline(ev, args.tesseract, election)
-    figures = report(calibration, evaluation, timing, baseline, load(election))
-    (out / "read.json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
-    print(f"\nwrote {out / 'read.json'}")
-    return figures
+    return _read_all(cal, args.workers, election), _read_all(ev, args.workers, election)
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -147,7 +157,13 @@ def read_one(photo: Path, election: str | None = None) -> PhotoResult:
     seconds = time.perf_counter() - started
     reading = outcome.reading
     fields = [
-        FieldSample(photo.name, key, int(truth["fields"][key]["value"]), [list(b) for b in f.boxes])
+        FieldSample(
+            photo.name,
+            key,
+            int(truth["fields"][key]["value"]),
+            [list(b) for b in f.boxes],
+            bool(truth["fields"][key]["text"]),
+        )
         for key, f in reading.fields.items()
         if key in truth["fields"]
     ]

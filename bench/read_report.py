@@ -59,11 +59,17 @@ def field_figures(photos: Sequence[PhotoResult], bands: Bands) -> dict[str, Any]
     counts = {"ok": 0, "blank": 0, "uncertain": 0, "unreadable": 0}
     silent = 0
     nonblank = nonblank_ok = 0
+    written = written_right = written_silent = left_blank_right = 0
     for s in fields:
         reading = assemble_field(np.asarray(s.rows, np.float64), bands)
         counts[reading.status] += 1
+        right = reading.status in ("ok", "blank") and value_of(reading) == s.truth
         if reading.status in ("ok", "blank") and value_of(reading) != s.truth:
             silent += 1
+            written_silent += s.written
+        written += s.written
+        written_right += s.written and right
+        left_blank_right += not s.written and right
         if s.truth != 0:
             nonblank += 1
             nonblank_ok += reading.status == "ok" and reading.value == s.truth
@@ -79,6 +85,11 @@ def field_figures(photos: Sequence[PhotoResult], bands: Bands) -> dict[str, Any]
         "unreadable_rate": counts["unreadable"] / total,
         "nonblank_fields": nonblank,
         "nonblank_read_rate": nonblank_ok / (nonblank or 1),
+        "written_fields": written,
+        "written_accuracy": written_right / (written or 1),
+        "written_silent_errors": written_silent,
+        "left_blank_fields": len(fields) - written,
+        "left_blank_accuracy": left_blank_right / ((len(fields) - written) or 1),
     }
 
 
@@ -194,11 +205,13 @@ def report(
     timing: dict[str, float],
     baseline: dict[str, Any],
     election: Election | None = None,
+    bands: Bands | None = None,
 ) -> dict[str, Any]:
     """Every figure of one form's photos (`election` the photos' own, by default the
-    built-in Iowa caucuses), printed as a table."""
+    built-in Iowa caucuses), printed as a table; `bands` by default chosen on
+    `calibration`."""
     election = election or iowa()
-    bands = choose_bands([s for p in calibration if p.status == "read" for s in p.fields])
+    bands = bands or choose_bands([s for p in calibration if p.status == "read" for s in p.fields])
     figures = {
         "election": election.id,
         "form": election.form,
@@ -288,7 +301,8 @@ def print_table(f: dict[str, Any]) -> None:
 
 def print_comparison(runs: Sequence[dict[str, Any]]) -> None:
     """The headline figures of each form's run side by side (the same photo counts)."""
-    table = Table("measure", *(f["form"] for f in runs), title="The forms side by side")
+    title = "The forms side by side (one set of bands, chosen on every form's calibration photos)"
+    table = Table("measure", *(f["form"] for f in runs), title=title)
     rows: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
         (
             "photos (calibration / evaluation)",
@@ -298,6 +312,26 @@ def print_comparison(runs: Sequence[dict[str, Any]]) -> None:
         ("non-blank fields", lambda f: f"{f['fields']['nonblank_fields']:,}"),
         ("field accuracy (ok/blank and right)", lambda f: f"{f['fields']['accuracy']:.2%}"),
         ("read rate, non-blank fields", lambda f: f"{f['fields']['nonblank_read_rate']:.2%}"),
+        (
+            "fields with writing (a 0 written counts)",
+            lambda f: f"{f['fields']['written_fields']:,}",
+        ),
+        (
+            "  their accuracy (ok and right)",
+            lambda f: f"{f['fields']['written_accuracy']:.2%}",
+        ),
+        (
+            "  their wrong numbers passed",
+            lambda f: str(f["fields"]["written_silent_errors"]),
+        ),
+        (
+            "fields left blank (zeros): accuracy",
+            lambda f: (
+                f"{f['fields']['left_blank_accuracy']:.2%}"
+                if f["fields"]["left_blank_fields"]
+                else "none left blank"
+            ),
+        ),
         (
             "wrong numbers passed (ok/blank but wrong)",
             lambda f: f"{f['fields']['silent_errors']} ({f['fields']['silent_error_rate']:.4%})",

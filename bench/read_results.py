@@ -25,6 +25,8 @@ class FieldSample:
     key: str
     truth: int
     rows: list[list[float]]
+    written: bool = True
+    """Something is written in the field (a zero left blank is not)."""
 
 
 @dataclass(frozen=True)
