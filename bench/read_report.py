@@ -60,6 +60,7 @@ def field_figures(photos: Sequence[PhotoResult], bands: Bands) -> dict[str, Any]
     silent = 0
     nonblank = nonblank_ok = 0
     written = written_right = written_silent = left_blank_right = 0
+    by_digits: dict[int, list[int]] = {}
     for s in fields:
         reading = assemble_field(np.asarray(s.rows, np.float64), bands)
         counts[reading.status] += 1
@@ -70,6 +71,10 @@ def field_figures(photos: Sequence[PhotoResult], bands: Bands) -> dict[str, Any]
         written += s.written
         written_right += s.written and right
         left_blank_right += not s.written and right
+        if s.written:
+            tally = by_digits.setdefault(len(str(s.truth)), [0, 0])
+            tally[0] += 1
+            tally[1] += right
         if s.truth != 0:
             nonblank += 1
             nonblank_ok += reading.status == "ok" and reading.value == s.truth
@@ -89,6 +94,10 @@ def field_figures(photos: Sequence[PhotoResult], bands: Bands) -> dict[str, Any]
         "written_accuracy": written_right / (written or 1),
         "written_silent_errors": written_silent,
         "left_blank_fields": len(fields) - written,
+        "written_by_digits": {
+            str(n): {"fields": count, "accuracy": right / count}
+            for n, (count, right) in sorted(by_digits.items())
+        },
         "left_blank_accuracy": left_blank_right / ((len(fields) - written) or 1),
     }
 
@@ -332,6 +341,10 @@ def print_comparison(runs: Sequence[dict[str, Any]]) -> None:
                 else "none left blank"
             ),
         ),
+        *(
+            (f"  written numbers of {n} digit{'s' if n > 1 else ''}: accuracy", _by_digits(n))
+            for n in (1, 2, 3, 4)
+        ),
         (
             "wrong numbers passed (ok/blank but wrong)",
             lambda f: f"{f['fields']['silent_errors']} ({f['fields']['silent_error_rate']:.4%})",
@@ -358,3 +371,13 @@ def print_comparison(runs: Sequence[dict[str, Any]]) -> None:
     for name, shown in rows:
         table.add_row(name, *(shown(f) for f in runs))
     Console().print(table)
+
+
+def _by_digits(n: int) -> Callable[[dict[str, Any]], str]:
+    """The accuracy on written numbers of `n` digits, and how many there were."""
+
+    def shown(f: dict[str, Any]) -> str:
+        row = f["fields"]["written_by_digits"].get(str(n))
+        return f"{row['accuracy']:.2%} of {row['fields']:,}" if row else "none"
+
+    return shown
