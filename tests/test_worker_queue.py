@@ -15,7 +15,6 @@ from sqlalchemy import Engine, text
 
 from canvass.settings import Settings
 from canvass.store.db import alembic_config, migrate, open_engine, session_scope
-from canvass.store.elections import save_election
 from canvass.store.jobs import defer_read, job_counts, live_jobs_by_photo
 from canvass.store.readings import (
     CLAIM_LEASE,
@@ -122,8 +121,14 @@ def test_upgrading_gives_photos_stored_before_the_queue_their_jobs(
     settings = Settings(data_dir=tmp_path / "data", database_url=postgres_url)
     engine = open_engine(settings)
     command.upgrade(alembic_config(engine), "0006")
-    save_election(engine, IOWA)
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # the election as 0006 knew it (no form column yet)
+        conn.execute(
+            text(
+                "INSERT INTO election (id, name, rule_set, content_sha256, loaded_at) "
+                "VALUES (:e, 'Iowa 2020', 'iowa-dem-2020', :d, now())"
+            ),
+            {"e": IOWA.id, "d": "0" * 64},
+        )
         conn.execute(
             text(
                 "INSERT INTO photo (id, election_id, sha256, media_type, size_bytes, width, "
