@@ -30,6 +30,7 @@ KERNEL = (
     "canvass.roles",
     "canvass.policy",
     "canvass.handwriting",
+    "canvass.wording",
 )
 RANKS = {
     "kernel": 0,

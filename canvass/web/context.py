@@ -21,6 +21,7 @@ from canvass.store.elections import load_election
 from canvass.web.auth import Principal, csrf_token, load_secret_key
 from canvass.web.snapshots import ResultsCache
 from canvass.web.words import sheet_words
+from canvass.wording import decision_words, finding_words, kind_words
 from canvass.worksheet.layout import WorksheetLayout, build_layout
 from ingest.blobs import BlobStore, open_blob_store
 from ingest.photos import Intake
@@ -81,6 +82,9 @@ def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["segment"] = lambda value: quote(str(value), safe="")
     templates.env.filters["sde"] = lambda value: f"{float(value):.3f}"
+    templates.env.filters["decision_words"] = decision_words
+    templates.env.filters["finding_words"] = finding_words
+    templates.env.filters["kind_words"] = kind_words
     return templates
 
 

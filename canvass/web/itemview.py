@@ -29,37 +29,8 @@ from canvass.store.views import (
 from canvass.stories import review as reviewing
 from canvass.web.context import WebContext
 from canvass.web.readback import precinct_title
+from canvass.wording import decision_words, kind_text, reason_words
 from canvass.worksheet.layout import WorksheetLayout
-
-LABELS = {
-    "paper_says": "The paper says",
-    "confirm_reported": "The report is right",
-    "request_photo": "Ask for a new photo",
-    "escalate": "Escalate to the county chair",
-    "acknowledge": "Acknowledge: the sheet stands as written",
-}
-KIND_LABELS = {"missing_paper": "Accept the reports (documented exception)"} | {
-    "precinct_conflict": "The sheet's QR code is right"
-}
-REASONS = {
-    "paper_says": "read from the sheet's photo",
-    "confirm_reported": "the sheet supports the report",
-    "request_photo": "the photo does not show this clearly: retake it",
-    "escalate": "needs the county chair's decision",
-    "acknowledge": "seen; the sheet stands as written",
-}
-KIND_REASONS = {"missing_paper": "no sheet: the reports stand as a documented exception"}
-KIND_TEXT = {
-    "mismatch": "The paper and the reports differ",
-    "unreadable": "The paper could not be read with certainty: key it blind",
-    "sources_disagree": "The electronic sources disagree",
-    "missing_paper": "No photo of the sheet has been read for this precinct",
-    "missing_report": "No electronic report for this precinct",
-    "precinct_conflict": "The sheet and the uploader name different precincts",
-    "math_finding": "The sheet's own math has a finding",
-    "late_evidence": "New evidence arrived after the county was certified",
-    "photos_disagree": "Photos of this sheet show different numbers: say which the paper is",
-}
 
 
 @dataclass(frozen=True)
@@ -165,10 +136,7 @@ def actions_for(kind: str, reported: dict[str, int]) -> list[Action]:
     choices: list[Action] = []
     values = sorted(set(reported.values()))
     for name in allowed_actions(kind):
-        label = KIND_LABELS.get(kind, LABELS[name]) if name == "confirm_reported" else LABELS[name]
-        reason = (
-            KIND_REASONS.get(kind, REASONS[name]) if name == "confirm_reported" else REASONS[name]
-        )
+        label, reason = decision_words(name, kind), reason_words(name, kind)
         if name == "confirm_reported" and len(values) > 1:
             for v in values:
                 said = ", ".join(s for s, n in sorted(reported.items()) if n == v)
@@ -206,7 +174,7 @@ def item_view(ctx: WebContext, item_id: int, reviewer: str, now: datetime) -> It
     return ItemView(
         item=item,
         title=precinct_title(ctx.election, item.precinct_id),
-        explanation=KIND_TEXT.get(item.kind, item.kind),
+        explanation=kind_text(item.kind),
         blind=blind,
         fields=fields,
         sheet_url=f"/crops/{paper.photo_id}/sheet.jpg" if paper and paper.crops_dir else None,

@@ -25,7 +25,7 @@ from canvass.store.types import utcnow
 from canvass.stories.review import claim_item, release_item
 from canvass.web.context import ctx_of, flash, page
 from canvass.web.deciding import claim_and_decide, take_next
-from canvass.web.itemview import KIND_TEXT, blind_message, county_names, item_view
+from canvass.web.itemview import blind_message, county_names, item_view
 from canvass.web.routes.common import (
     NO_NUL,
     ItemId,
@@ -35,6 +35,7 @@ from canvass.web.routes.common import (
     see_other,
     whole_number,
 )
+from canvass.wording import KIND_TEXT
 
 router = APIRouter()
 CROP_NAME = r"^[A-Za-z0-9_.-]+\.(png|jpg)$"
