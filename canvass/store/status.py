@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Engine, distinct, func, select
 from sqlmodel import Session, col
@@ -39,11 +39,20 @@ class StageCounts:
         return asdict(self)
 
 
+FURTHEST = ("certified", "in_review", "cleared", "read", "photos")
+"""The stages a precinct can be furthest in, furthest first (for the progress bars)."""
+
+
 @dataclass(frozen=True)
 class Status:
+    """`furthest`: per county (and "" for the whole election), how many precincts are
+    furthest in each stage of FURTHEST: the stages above overlap (a certified precinct was
+    also read), a stacked bar needs each precinct once."""
+
     counties: dict[str, StageCounts]
     total: StageCounts
     photos_stored: int
+    furthest: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def election_status(engine: Engine, election_id: str) -> Status:
@@ -100,7 +109,21 @@ def election_status(engine: Engine, election_id: str) -> Status:
         county: _counts([p for p, c in county_of.items() if c == county], stages)
         for county in dict.fromkeys(county_of.values())
     }
-    return Status(counties, _counts(list(county_of), stages), int(stored))
+    furthest = {
+        county: _furthest([p for p, c in county_of.items() if c == county], stages)
+        for county in counties
+    }
+    furthest[""] = _furthest(list(county_of), stages)
+    return Status(counties, _counts(list(county_of), stages), int(stored), furthest)
+
+
+def _furthest(precincts: list[str], stages: dict[str, set[str]]) -> dict[str, int]:
+    counts = dict.fromkeys(FURTHEST, 0)
+    for p in precincts:
+        stage = next((s for s in FURTHEST if p in stages[s]), None)
+        if stage is not None:
+            counts[stage] += 1
+    return counts
 
 
 def _precincts(session: Session, election_id: str, status: str | None) -> set[str]:

@@ -32,9 +32,13 @@ from canvass.stories.results import (
     totals,
 )
 from canvass.web.context import WebContext, ctx_of, flash, page
+from canvass.web.pictures import progress_bars, progress_legend, share_unit, shares_chart
 from canvass.web.routes.common import Admin, CountyFilter, SignedIn, errors, see_other
 
 router = APIRouter()
+REFRESH_SECONDS = 30
+"""The progress page reloads itself this often (a meta refresh: no script, works with
+JavaScript off), so a screen left open on election night stays current."""
 
 
 def status_json(status: Status) -> dict[str, Any]:
@@ -50,7 +54,18 @@ def dashboard(request: Request, principal: SignedIn) -> Response:
     status = election_status(ctx.engine, ctx.election.id)
     active = {c: s for c, s in status.counties.items() if s.photos or s.reported or s.certified}
     quiet = [c for c in status.counties if c not in active]
-    return page(request, "dashboard.html", principal, status=status, active=active, quiet=quiet)
+    return page(
+        request,
+        "dashboard.html",
+        principal,
+        status=status,
+        active=active,
+        quiet=quiet,
+        bars=progress_bars(status),
+        legend=progress_legend(),
+        as_of=utcnow(),
+        refresh_seconds=REFRESH_SECONDS,
+    )
 
 
 @router.get("/api/status", tags=["progress"], responses=errors(401))
@@ -149,6 +164,8 @@ def results_page(request: Request, principal: SignedIn) -> Response:
         "results.html",
         principal,
         totals=totals_table(rows, ctx.election),
+        shares=shares_chart(rows, ctx.election, "the state"),
+        share_unit=share_unit(ctx.election),
         provisional=provisional_precincts(rows),
         counties=counties,
         precincts=len(ctx.election.precincts),
@@ -166,6 +183,8 @@ def county_results_page(request: Request, principal: SignedIn, county: str) -> R
         principal,
         county=county,
         totals=totals_table(rows, ctx.election),
+        shares=shares_chart(rows, ctx.election, county),
+        share_unit=share_unit(ctx.election),
         provisional=provisional_precincts(rows),
         precincts=[
             (r, precinct_table(r, ctx.election), unsettled_labels(r, ctx.election)) for r in rows
