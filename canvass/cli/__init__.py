@@ -42,6 +42,7 @@ def _register_stages(app: typer.Typer) -> None:
         demo,
         ingest_cmd,
         math_cmd,
+        publish_cmd,
         read_cmd,
         review_cmd,
         web_cmds,
@@ -71,6 +72,8 @@ def _register_stages(app: typer.Typer) -> None:
     app.command("certify")(certify_cmd.certify)
     app.command("reopen")(certify_cmd.reopen_scope)
     app.command("results")(certify_cmd.results)
+    app.command("publish")(publish_cmd.publish)
+    app.command("verify-publication")(publish_cmd.verify_publication)
     audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
     audit_app.command("verify")(audit_cmd.verify)
     app.add_typer(audit_app, name="audit")
