@@ -102,8 +102,8 @@ def _copy_photos(
 def _copy_crop(files: _Files, number: Number, fetch: Fetch) -> str | None:
     if number.crop is None:
         return None
-    photo_id, key = number.crop
-    return files.write(f"crops/{photo_id}/{_slot(number)}.png", fetch(f"{photo_id}/{key}.png"))
+    folder = "sheet" if number.photo is None else number.photo.photo_id
+    return files.write(f"crops/{folder}/{_slot(number)}.png", fetch(number.crop))
 
 
 def _slot(number: Number) -> str:

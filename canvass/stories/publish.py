@@ -69,7 +69,7 @@ def publish(
     account = acting_account(engine, publisher, CERTIFIERS, "certifier", CREATE, "publish")
     _check_county(election, county)
     _check_folder(folder)
-    precincts = gather(engine, election, county, lambda pid, key: crops.exists(f"{pid}/{key}.png"))
+    precincts = gather(engine, election, county, crops.exists)
     scope = county or STATE
     if not precincts:
         where = f"in {county}" if county else "yet"
