@@ -244,6 +244,20 @@ def add_a_file(folder: Path) -> str:
     return "photos/extra.jpg: not listed in the manifest"
 
 
+def mark_a_provisional_number_settled(folder: Path) -> str:
+    n = next(x for x in manifest_of(folder)["numbers"] if x["status"] == "provisional")
+    data = json.loads((folder / "results.json").read_text())
+    row = next(p for p in data["precincts"] if p["precinct"] == n["precinct"])
+    row["status"][n["field"]] = "settled"
+    (folder / "results.json").write_text(json.dumps(data))
+    return f"results.json: {n['id']} is marked settled, the manifest says provisional"
+
+
+def replace_the_manifest(folder: Path) -> str:
+    (folder / "manifest.json").write_text("[]")
+    return "not laid out as a canvass publication"
+
+
 def flip_byte(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
@@ -262,6 +276,8 @@ def flip_byte(path: Path) -> None:
         change_a_total,
         delete_a_crop,
         add_a_file,
+        mark_a_provisional_number_settled,
+        replace_the_manifest,
     ],
 )
 def test_tampering_fails_naming_what_and_where(

@@ -188,7 +188,8 @@ def check_results_json(
         for field, value in precinct.get("numbers", {}).items():
             ident = f"{precinct.get('precinct')}|{field}"
             seen.add(ident)
-            _compare(RESULTS_JSON, ident, value, numbers, problems)
+            status = precinct.get("status", {}).get(field)
+            _compare(RESULTS_JSON, ident, value, numbers, problems, status)
     for ident in sorted(set(numbers) - seen):
         problems.add(RESULTS_JSON, f"number {ident} is missing")
     for group, lines in data.get("totals", {}).items():
@@ -340,8 +341,17 @@ def _load_json(path: Path, name: str, problems: Problems) -> Any:
 
 
 def verify(folder: Path) -> tuple[list[str], str]:
-    """(problems, summary) for the export in `folder`; no problems means it verifies."""
+    """(problems, summary) for the export in `folder`; no problems means it verifies. A
+    file whose structure is not the export's is a problem too, never a crash."""
     problems = Problems()
+    try:
+        return _verify(folder, problems)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        problems.add(str(folder), f"not laid out as a canvass publication ({exc!r})")
+        return problems.found, ""
+
+
+def _verify(folder: Path, problems: Problems) -> tuple[list[str], str]:
     manifest = _load_json(folder / MANIFEST, MANIFEST, problems)
     if manifest is None:
         return problems.found, ""
