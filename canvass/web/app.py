@@ -24,7 +24,15 @@ from canvass.web.context import STATIC, WebContext, build_context
 from canvass.web.document import install_document
 from canvass.web.errors import install_error_handlers
 from canvass.web.reader import BackgroundReader
-from canvass.web.routes import certify, progress, review, review_api, session, upload
+from canvass.web.routes import (
+    certify,
+    evidence,
+    progress,
+    review,
+    review_api,
+    session,
+    upload,
+)
 from canvass.web.security import SecurityHeaders
 
 SESSION_COOKIE = "canvass_session"
@@ -52,7 +60,7 @@ def create_app(settings: Settings, *, background_reader: bool = False) -> FastAP
     app.state.ctx = ctx
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _serve_api_docs(app)
-    for module in (session, progress, upload, review, review_api, certify):
+    for module in (session, progress, evidence, upload, review, review_api, certify):
         app.include_router(module.router)
     install_error_handlers(app)
     install_document(app)

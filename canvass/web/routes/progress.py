@@ -9,6 +9,7 @@ all is shown as "?", never as a plain 0. A certified county's results are the ro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +35,12 @@ from canvass.stories.results import (
 from canvass.web.context import WebContext, ctx_of, flash, page
 from canvass.web.pictures import progress_bars, progress_legend, share_unit, shares_chart
 from canvass.web.routes.common import Admin, CountyFilter, SignedIn, errors, see_other
+from canvass.web.routes.evidence import (
+    FieldFilter,
+    by_county_href,
+    evidence_hrefs,
+    field_by_county,
+)
 
 router = APIRouter()
 REFRESH_SECONDS = 30
@@ -100,12 +107,21 @@ def result_rows(ctx: WebContext, county: str | None) -> list[ResultRow]:
     return ctx.results.rows(county)
 
 
-def totals_table(rows: list[ResultRow], election: Election) -> dict[str, Any]:
+def totals_table(
+    rows: list[ResultRow], election: Election, link: Callable[[str], str] | None = None
+) -> dict[str, Any]:
     """The totals table: its headings (the form's results columns, and SDE where the rules
     allocate delegates) and a line per candidate or ballot line with any count (then the
-    totals row, where the form has one)."""
+    totals row, where the form has one); `link`: where each count leads, by its key."""
+    keys = {label: line for label, line in result_lines(election)}
+    names = [c.name for c in results_columns(form_of(election))]
     lines = [
-        {"line": label, "counts": list(t.counts.values()), "sde": t.sde}
+        {
+            "line": label,
+            "counts": list(t.counts.values()),
+            "sde": t.sde,
+            "links": [link(key_of(n, keys[label])) for n in names] if link else None,
+        }
         for label, t in totals(rows, election).items()
         if t.any()
     ]
@@ -126,10 +142,15 @@ def precinct_table(row: ResultRow, election: Election) -> dict[str, Any]:
     settled) each cell's number and whether it is settled (`mark`: "provisional" |
     "undetermined" | None)."""
     columns = results_columns(form_of(election))
+    hrefs = evidence_hrefs(election, row.precinct)
     lines = []
     for label, line in result_lines(election):
         cells = [
-            {"value": row.count(c.name, line), "mark": cell_mark(row, key_of(c.name, line))}
+            {
+                "value": row.count(c.name, line),
+                "mark": cell_mark(row, key_of(c.name, line)),
+                "href": hrefs.get(key_of(c.name, line)),
+            }
             for c in columns
         ]
         sde = None if row.sde is None or line is None else row.sde.get(line, Decimal(0))
@@ -153,7 +174,9 @@ def unsettled_labels(row: ResultRow, election: Election) -> list[str]:
 
 
 @router.get("/results", response_class=HTMLResponse, include_in_schema=False)
-def results_page(request: Request, principal: SignedIn) -> Response:
+def results_page(request: Request, principal: SignedIn, field: FieldFilter = None) -> Response:
+    """The state's totals; each count leads to its county breakdown (`?field=KEY`: that
+    count per county, each leading to the county's page)."""
     ctx = ctx_of(request)
     rows = result_rows(ctx, None)
     counties: dict[str, int] = {}
@@ -163,7 +186,8 @@ def results_page(request: Request, principal: SignedIn) -> Response:
         request,
         "results.html",
         principal,
-        totals=totals_table(rows, ctx.election),
+        totals=totals_table(rows, ctx.election, by_county_href),
+        chosen=field_by_county(rows, ctx.election, field) if field else None,
         shares=shares_chart(rows, ctx.election, "the state"),
         share_unit=share_unit(ctx.election),
         provisional=provisional_precincts(rows),
@@ -182,7 +206,7 @@ def county_results_page(request: Request, principal: SignedIn, county: str) -> R
         "results_county.html",
         principal,
         county=county,
-        totals=totals_table(rows, ctx.election),
+        totals=totals_table(rows, ctx.election, lambda _: "#by-precinct"),
         shares=shares_chart(rows, ctx.election, county),
         share_unit=share_unit(ctx.election),
         provisional=provisional_precincts(rows),

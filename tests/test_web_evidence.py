@@ -1,0 +1,158 @@
+"""Every number leads to its paper, on the web, on both databases: the state total to its
+counties, a county's number to its precinct's evidence, the evidence page (crop, sheet,
+sources, decisions in words, provisional marked), and each attack kept as a test: no
+sign-in, an uploader (no photos), ids and fields that do not exist, blind fields."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+
+from canvass.forms.registry import form_of
+from canvass.settings import Settings
+from canvass.store.readings import record_reading
+from canvass.store.types import utcnow
+from canvass.stories.reconcile import reconcile_election
+from ingest.blobs import open_blob_store
+from ingest.photos import Custody, intake_photo
+from tests.support.client import client_for, sign_in
+from tests.support.images import jpeg, png
+from tests.support.intake import make_intake
+from tests.support.iowa import CERTIFIED, IOWA
+from tests.support.readings import reading_of
+from tests.support.site import MISMATCH_FIELD, SiteData, precincts_of, prepare_site
+
+KEYS = form_of(IOWA).reported_keys(IOWA.candidates)
+ADAMS = precincts_of("Adams")
+WITH_CROPS = precincts_of("Audubon")[1]
+CROP = png(120, 40)
+
+
+@pytest.fixture
+def site(database_settings: Settings) -> SiteData:
+    """The web tests' site, and one Audubon precinct read again with its crops kept."""
+    site = prepare_site(database_settings, real_photo=False)
+    intake = make_intake(site.settings)
+    stored = intake_photo(intake, jpeg(seed=77), "again.jpg", Custody("chair", "t", WITH_CROPS))
+    assert stored.photo_id is not None
+    crops = open_blob_store(site.settings, "crops")
+    for key in KEYS:
+        crops.write(f"{stored.photo_id}/{key}.png", CROP)
+    crops.write(f"{stored.photo_id}/sheet.jpg", jpeg(seed=78))
+    reading = reading_of(CERTIFIED[WITH_CROPS].tally)
+    record_reading(intake.engine, stored.photo_id, IOWA.id, reading, str(stored.photo_id), utcnow())
+    reconcile_election(intake.engine, IOWA, utcnow())
+    intake.engine.dispose()
+    return site
+
+
+def evidence_of(precinct: str, key: str) -> str:
+    return f"/evidence/{precinct}/{KEYS.index(key)}"
+
+
+def test_a_state_total_leads_to_a_precincts_crop(site: SiteData) -> None:
+    tally = CERTIFIED[WITH_CROPS].tally
+    leader = max(tally.first, key=lambda c: tally.first[c])
+    key = f"first.{leader}"
+    with client_for(site.settings) as client:
+        sign_in(client, "ann")
+        state = client.get("/results").text
+        by_county = f"/results?field={quote(key, safe='')}#by-county"
+        assert f'href="{by_county}"' in state
+        chosen = client.get(by_county.split("#")[0]).text
+        assert 'id="chosen-field">First alignment, ' + leader in chosen
+        assert 'href="/results/Audubon#by-precinct"' in chosen
+        county = client.get("/results/Audubon").text
+        assert 'href="#by-precinct"' in county
+        assert f'href="/results/Audubon/{WITH_CROPS}"' in county
+        assert f'href="{evidence_of(WITH_CROPS, key)}"' in county
+        precinct = client.get(f"/results/Audubon/{WITH_CROPS}").text
+        assert f'href="{evidence_of(WITH_CROPS, key)}"' in precinct
+        page = client.get(evidence_of(WITH_CROPS, key)).text
+        assert f"First alignment, {leader}" in page and 'id="settled"' in page
+        assert f'id="the-number">{tally.first[leader]}<' in page
+        crop_url = f"{evidence_of(WITH_CROPS, key)}/crop.png"
+        assert f'src="{crop_url}"' in page and 'id="sheet-link"' in page
+        answer = client.get(crop_url)
+        assert answer.status_code == 200 and answer.content == CROP
+        assert answer.headers["content-type"] == "image/png"
+        sheet = re.search(r'href="(/crops/\d+/sheet\.jpg)"', page)
+        assert sheet is not None and client.get(sheet.group(1)).status_code == 200
+        assert "App</dt><dd>" in page  # the source's value
+
+
+def test_a_mismatch_is_provisional_with_its_sources(site: SiteData) -> None:
+    truth = CERTIFIED[ADAMS[0]].tally.final["Sanders"]
+    with client_for(site.settings) as client:
+        sign_in(client, "bob")
+        page = client.get(evidence_of(ADAMS[0], MISMATCH_FIELD)).text
+        assert "Final alignment, Sanders" in page
+        assert 'id="provisional">provisional' in page
+        assert f"App</dt><dd>{truth + 10} " in page
+        assert f'id="machine">{truth} ' in page
+        assert "The paper and the reports differ" in page
+        assert "No crop was kept for this reading" in page  # and no broken image
+        assert client.get(f"{evidence_of(ADAMS[0], MISMATCH_FIELD)}/crop.png").status_code == 404
+
+
+def test_a_blind_field_shows_nothing_to_copy(site: SiteData) -> None:
+    with client_for(site.settings) as client:
+        for who in ("ann", "admin"):
+            sign_in(client, who)
+            page = client.get(evidence_of(site.blind_precinct, site.blind_field)).text
+            assert 'id="withheld"' in page
+            assert "App</dt>" not in page and 'id="the-number"' not in page
+            assert "withheld until the blind entries agree" in page
+            assert f">{site.blind_value}<" not in page
+
+
+def test_an_uploader_sees_numbers_and_sources_but_no_photos(site: SiteData) -> None:
+    with client_for(site.settings) as client:
+        sign_in(client, "chair")
+        page = client.get(evidence_of(WITH_CROPS, KEYS[0])).text
+        assert "Photos and crops are shown to reviewers" in page
+        assert "/crop.png" not in page and "sheet.jpg" not in page and "/photos/" not in page
+        assert client.get(f"{evidence_of(WITH_CROPS, KEYS[0])}/crop.png").status_code == 403
+
+
+def test_no_sign_in_no_evidence(site: SiteData) -> None:
+    with client_for(site.settings) as client:
+        for path in (
+            f"/results/Audubon/{WITH_CROPS}",
+            evidence_of(WITH_CROPS, KEYS[0]),
+            f"{evidence_of(WITH_CROPS, KEYS[0])}/crop.png",
+        ):
+            answer = client.get(path, follow_redirects=False)
+            assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+
+
+def test_what_does_not_exist_is_a_clear_404(site: SiteData) -> None:
+    with client_for(site.settings) as client:
+        sign_in(client, "ann")
+        cases = {
+            f"/evidence/{ADAMS[0]}/{len(KEYS)}": f"fields are numbered 0 to {len(KEYS) - 1}",
+            "/evidence/NOWHERE-1/0": "no precinct &#39;NOWHERE-1&#39;",
+            f"/results/Adair/{ADAMS[0]}": f"precinct {ADAMS[0]} is in Adams, not in Adair",
+            f"/results/Nowhere/{ADAMS[0]}": "no county &#39;Nowhere&#39;",
+            "/results?field=first.Nobody": "the results show no count",
+        }
+        for path, said in cases.items():
+            answer = client.get(path)
+            assert answer.status_code == 404, path
+            assert said.lower() in answer.text.lower(), (path, answer.text[-600:])
+        assert client.get(f"/evidence/{ADAMS[0]}/-1").status_code == 422
+        assert client.get(f"/evidence/{ADAMS[0]}/99999999999").status_code == 422
+        assert client.get(f"/evidence/{ADAMS[0]}/0%00").status_code in (404, 422)
+
+
+def test_a_precinct_without_paper_says_so(database_settings: Settings) -> None:
+    site = prepare_site(database_settings, real_photo=False)
+    nothing = precincts_of("Adair")[1]  # no photo, no report
+    with client_for(site.settings) as client:
+        sign_in(client, "ann")
+        precinct = client.get(f"/results/Adair/{nothing}")
+        assert precinct.status_code == 200 and "No results for this precinct yet" in precinct.text
+        page = client.get(f"/evidence/{nothing}/0").text
+        assert "not in the results yet" in page and "No photo of this" in page
