@@ -2,10 +2,21 @@
 
 The totals table is whatever the election's form and rule set make of the results (built
 by `canvass.stories.certify.report_totals`): a heading per results column, SDE only where
-the rules allocate delegates; the report itself knows no form."""
+the rules allocate delegates; the report itself knows no form.
+
+The HTML report is one self-contained file (it is signed, archived and opened from disk),
+so its style is inline; the app serves it under its Content-Security-Policy, which allows
+exactly this style by its hash (`REPORT_STYLE_HASH`, see `canvass.web.security`) and no
+other. Kinds, decisions and findings are in words (`canvass.wording`); the discrepancies
+CSV keeps each code in its own column beside the words."""
 
 from __future__ import annotations
 
+import base64
+import csv
+import hashlib
+import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,8 +24,14 @@ from fpdf import FPDF
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from canvass.store.views import ReportItem
+from canvass.wording import decision_words, finding_words, kind_words
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+REPORT_STYLE = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+REPORT_STYLE_HASH = "sha256-" + base64.b64encode(
+    hashlib.sha256(REPORT_STYLE.encode("utf-8")).digest()
+).decode("ascii")
+"""The CSP source that allows the report's one inline style element (its exact text)."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +56,8 @@ def render_html(content: ReportContent) -> str:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"])
     )
-    return env.get_template("report.html.j2").render(**content.__dict__)
+    env.filters["kind_words"] = kind_words
+    return env.get_template("report.html.j2").render(**content.__dict__, style=REPORT_STYLE)
 
 
 def render_pdf(content: ReportContent) -> bytes:
@@ -76,7 +94,7 @@ def render_pdf(content: ReportContent) -> bytes:
         pdf.multi_cell(
             0,
             4,
-            _latin(f"#{i.id} {i.precinct} {i.kind}: {i.message} -> {i.decision}"),
+            _latin(f"#{i.id} {i.precinct}, {kind_words(i.kind)}: {i.message} -> {i.decision}"),
             new_x="LMARGIN",
             new_y="NEXT",
         )
@@ -97,3 +115,33 @@ def _pdf_table(pdf: FPDF, header: list[str], rows: list[list[str]]) -> None:
 def _latin(text: str) -> str:
     """The PDF's core fonts are Latin-1: replace anything else rather than fail."""
     return text.encode("latin-1", "replace").decode("latin-1")
+
+
+CSV_COLUMNS = (
+    "item",
+    "precinct",
+    "kind",
+    "kind_words",
+    "finding",
+    "finding_words",
+    "message",
+    "decision",
+    "decision_words",
+)
+
+
+def discrepancies_csv(items: Sequence[ReportItem]) -> str:
+    """The discrepancies and how each was resolved, one row per item: each code (`kind`,
+    `finding`, `decision`) in its own column for programs, its words beside it for people;
+    `decision_words` is the whole decision as the report says it (value, who, why)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for i in items:
+        finding = finding_words(i.code) if i.code else ""
+        decided = i.decision or (decision_words(i.action) if i.action else "")
+        kind = kind_words(i.kind)
+        writer.writerow(
+            [i.id, i.precinct, i.kind, kind, i.code, finding, i.message, i.action, decided]
+        )
+    return out.getvalue()

@@ -48,8 +48,10 @@ KINDS = {
     "math_finding": "The sheet's math",
     "late_evidence": "Arrived after certification",
     "photos_disagree": "Photos disagree",
+    "no_paper": "No sheet read",
 }
-"""A kind of review item in a few words: badges, headings, group names."""
+"""A kind of review item in a few words: badges, headings, group names (and `no_paper`,
+the certify page's blocker that is no item: a precinct with no sheet read)."""
 
 KIND_TEXT = {
     "mismatch": "The paper and the reports differ",
@@ -115,3 +117,19 @@ def code_words(code: str) -> str:
     """The fallback for a code nobody wrote words for: `NEW_CODE` -> "New code"."""
     words = " ".join(code.replace("_", " ").replace(".", " ").split()).lower()
     return words[:1].upper() + words[1:] if words else "(none)"
+
+
+def message_words(message: str, code: object = None) -> str:
+    """An item's stored message with its finding's code in words: the reconciler writes a
+    math finding as `CODE: what the sheet has` (the code is the contract), people read
+    `The final alignment counts more people than attended: what the sheet has`."""
+    if isinstance(code, str) and code and message.startswith(f"{code}: "):
+        return f"{finding_words(code)}: {message[len(code) + 2 :]}"
+    return message
+
+
+def details_words(details: object) -> str:
+    """`message_words` of an item's details (its `message` and, for a finding, `code`)."""
+    if not isinstance(details, dict):
+        return ""
+    return message_words(str(details.get("message") or ""), details.get("code"))

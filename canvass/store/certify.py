@@ -58,31 +58,62 @@ def documented_exceptions(engine: Engine, election_id: str) -> set[str]:
         return set(rows)
 
 
+NO_PAPER = "no_paper"
+"""The kind of a blocker that is no review item: a precinct with no sheet read."""
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One thing that blocks a county's sign-off: a precinct with no sheet read
+    (`kind` NO_PAPER, no item) or an open or waiting review item, with its message."""
+
+    precinct: str
+    kind: str
+    item_id: int | None = None
+    status: str = ""
+    message: str = ""
+    code: str = ""
+
+    def line(self) -> str:
+        """The blocker as `canvass certify` and the API have always said it."""
+        if self.item_id is None:
+            return (
+                f"{self.precinct}: no worksheet photo read (upload one, or document the exception)"
+            )
+        return f"{self.precinct}: review item {self.item_id} ({self.kind}) is {self.status}"
+
+
 def blockers(engine: Engine, election: Election, scope: str) -> list[str]:
     """Everything that must be done before `scope` (a county or STATE) can be signed off."""
     if scope == STATE:
         return _state_blockers(engine, election)
+    return [b.line() for b in county_blockers(engine, election, scope)]
+
+
+def county_blockers(engine: Engine, election: Election, scope: str) -> list[Blocker]:
+    """What blocks a county's sign-off, one by one: precincts with no sheet read, then the
+    open and waiting items (by id)."""
     precincts = [p.id for p in election.precincts if p.county == scope]
     if not precincts:
         raise NotFoundError(f"no county {scope!r} in {election.name}: see `canvass status`")
     papers = readings_in_force(engine, election.id)
     excused = documented_exceptions(engine, election.id)
-    missing = [p for p in precincts if p not in papers and p not in excused]
-    problems = [
-        f"{p}: no worksheet photo read (upload one, or document the exception)" for p in missing
-    ]
+    found = [Blocker(p, NO_PAPER) for p in precincts if p not in papers and p not in excused]
     with Session(engine) as session:
         open_items = session.execute(
-            select(ReviewItemRow).where(
+            select(ReviewItemRow)
+            .where(
                 col(ReviewItemRow.election_id) == election.id,
                 col(ReviewItemRow.county) == scope,
                 col(ReviewItemRow.status).in_(["open", "waiting"]),
             )
+            .order_by(col(ReviewItemRow.id))
         ).scalars()
-        problems += [
-            f"{i.precinct_id}: review item {i.id} ({i.kind}) is {i.status}" for i in open_items
-        ]
-    return problems
+        for i in open_items:
+            details = json.loads(i.details_json)
+            message, code = str(details.get("message", "")), str(details.get("code") or "")
+            found.append(Blocker(i.precinct_id, i.kind, i.id, i.status, message, code))
+    return found
 
 
 def _state_blockers(engine: Engine, election: Election) -> list[str]:

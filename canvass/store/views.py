@@ -20,6 +20,7 @@ from canvass.model import SheetReading
 from canvass.policy import BLIND_KINDS
 from canvass.store.review import QueueItem, queue_item
 from canvass.store.tables import DecisionRow, PhotoRow, ReadingRow, ReviewItemRow, UploadRow
+from canvass.wording import decision_words, message_words
 
 PHOTO_STATUS = {"queued": "queued", "read": "read", "rejected": "rejected", "failed": "rejected"}
 
@@ -175,11 +176,17 @@ def uploaded_by(engine: Engine, sha256: str, username: str) -> bool:
 
 @dataclass(frozen=True)
 class ReportItem:
+    """A resolved item as the report and the certify page show it: `message` and `decision`
+    in words (`canvass.wording`); the codes kept beside them (`kind`, `action`, `code`, the
+    finding's) for the CSV's code columns."""
+
     id: int
     precinct: str
     kind: str
     message: str
     decision: str
+    action: str = ""
+    code: str = ""
 
 
 def resolved_items(engine: Engine, election_id: str, scope: str) -> list[ReportItem]:
@@ -202,10 +209,16 @@ def resolved_items(engine: Engine, election_id: str, scope: str) -> list[ReportI
                 ""
                 if final is None
                 else (
-                    f"{final.action}{'' if final.value is None else f' {final.value}'} by "
-                    f"{final.reviewer}: {final.reason}"
+                    f"{decision_words(final.action, row.kind)}"
+                    f"{'' if final.value is None else f': {final.value}'} "
+                    f"({final.reviewer}: {final.reason})"
                 )
             )
-            message = json.loads(row.details_json).get("message", "")
-            items.append(ReportItem(row.id or 0, row.precinct_id, row.kind, message, said))
+            details = json.loads(row.details_json)
+            code = str(details.get("code") or "")
+            message = message_words(str(details.get("message", "")), code)
+            action = "" if final is None else final.action
+            items.append(
+                ReportItem(row.id or 0, row.precinct_id, row.kind, message, said, action, code)
+            )
     return items

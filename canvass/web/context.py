@@ -21,7 +21,13 @@ from canvass.store.elections import load_election
 from canvass.web.auth import Principal, csrf_token, load_secret_key
 from canvass.web.snapshots import ResultsCache
 from canvass.web.words import sheet_words
-from canvass.wording import decision_words, finding_words, kind_words
+from canvass.wording import (
+    decision_words,
+    details_words,
+    finding_words,
+    kind_words,
+    message_words,
+)
 from canvass.worksheet.layout import WorksheetLayout, build_layout
 from ingest.blobs import BlobStore, open_blob_store
 from ingest.photos import Intake
@@ -85,6 +91,8 @@ def _templates() -> Jinja2Templates:
     templates.env.filters["decision_words"] = decision_words
     templates.env.filters["finding_words"] = finding_words
     templates.env.filters["kind_words"] = kind_words
+    templates.env.filters["message_words"] = message_words
+    templates.env.filters["details_words"] = details_words
     return templates
 
 

@@ -4,11 +4,16 @@ Pages carry a Content-Security-Policy with no inline script or style (all JavaSc
 /static), may not be framed, and are not stored by browsers or proxies (they show election
 data and photos). Static files may be cached but are revalidated. The OpenAPI page (Swagger
 UI, served from our own origin) needs its one inline start-up script, so it alone allows it.
+A certified report (`/certify/<scope>/files/report.html`) is one self-contained file with
+its style inline; its policy is the pages' with that one style allowed by its SHA-256
+(`canvass.report.REPORT_STYLE_HASH`): no other inline style, and still no script.
 """
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from canvass.report import REPORT_STYLE_HASH
 
 PAGE_POLICY = (
     "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; "
@@ -18,6 +23,7 @@ DOCS_POLICY = (
     "default-src 'self'; img-src 'self' data:; script-src 'self' 'unsafe-inline'; "
     "style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'"
 )
+REPORT_POLICY = PAGE_POLICY.replace("style-src 'self';", f"style-src 'self' '{REPORT_STYLE_HASH}';")
 COMMON = (
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
@@ -35,7 +41,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        policy = DOCS_POLICY if path == "/docs" else PAGE_POLICY
+        policy = policy_for(path)
         cache = b"no-cache" if path.startswith(("/static/", "/docs-assets/")) else b"no-store"
 
         async def send_with_headers(message: Message) -> None:
@@ -51,3 +57,12 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def policy_for(path: str) -> str:
+    """The Content-Security-Policy of the answer at `path`."""
+    if path == "/docs":
+        return DOCS_POLICY
+    if path.startswith("/certify/") and path.endswith("/files/report.html"):
+        return REPORT_POLICY
+    return PAGE_POLICY

@@ -10,6 +10,10 @@ certified its page shows the results as signed, any evidence that came in since
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from datetime import UTC, date, datetime
+from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
@@ -18,8 +22,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from canvass.errors import NotFoundError
+from canvass.report import discrepancies_csv
 from canvass.store.accounts import may_certify
-from canvass.store.certify import STATE, blockers
+from canvass.store.certify import STATE, Blocker, blockers, county_blockers
 from canvass.store.review import queue
 from canvass.store.status import StageCounts, election_status
 from canvass.store.types import utcnow
@@ -95,13 +100,16 @@ def scope_page(request: Request, principal: Certifier, scope: Scope) -> Response
         return see_other("/certify")
     rows = result_rows(ctx, scope)
     signed = certified_scopes(ctx.engine, ctx.election.id).get(scope)
+    problems = county_blockers(ctx.engine, ctx.election, scope)
     admin = principal.role == "admin"
     return page(
         request,
         "certify_county.html",
         principal,
         scope=scope,
-        problems=blockers(ctx.engine, ctx.election, scope),
+        problems=problems,
+        grouped=group_blockers(problems),
+        kinds=Counter(b.kind for b in problems),
         signed=signed,
         totals=totals_table(rows, ctx.election),
         backed=len(rows),
@@ -109,10 +117,20 @@ def scope_page(request: Request, principal: Certifier, scope: Scope) -> Response
         precincts=sum(1 for p in ctx.election.precincts if p.county == scope),
         items=resolved_items(ctx.engine, ctx.election.id, scope),
         files=_files(ctx, scope),
+        file_words=FILE_WORDS,
         late=queue(ctx.engine, ctx.election.id, scope, kind="late_evidence"),
         changes=would_change(ctx.engine, ctx.election, scope) if signed and admin else None,
         may_sign=may_certify(principal.account, scope),
     )
+
+
+def group_blockers(found: list[Blocker]) -> list[tuple[str, list[tuple[str, list[Blocker]]]]]:
+    """The blockers by precinct (in the order met), then by kind: a certifier sees where
+    the work is and what kind it is, each item one link away, instead of a long list."""
+    by_precinct: dict[str, dict[str, list[Blocker]]] = {}
+    for b in found:
+        by_precinct.setdefault(b.precinct, {}).setdefault(b.kind, []).append(b)
+    return [(p, list(kinds.items())) for p, kinds in by_precinct.items()]
 
 
 def _files(ctx: WebContext, scope: str) -> list[str]:
@@ -156,11 +174,49 @@ def reopen_page(
 
 @router.get("/certify/{scope}/files/{name}", include_in_schema=False)
 def certified_file(request: Request, _: Certifier, scope: Scope, name: str) -> Response:
+    """A certified file, named for the scope and the day it was signed (its files are
+    written at the sign-off): saved, not opened in the browser, except the HTML report,
+    which is a page to read (it still carries its name for saving)."""
     ctx = ctx_of(request)
     check_scope(ctx.election, scope)
     if name not in _files(ctx, scope):
         raise NotFoundError(f"{scope} has no certified file {name!r}: certify it first")
-    return FileResponse(certified_folder(ctx.settings.data_dir, scope) / name)
+    path = certified_folder(ctx.settings.data_dir, scope) / name
+    day = datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
+    shown = "inline" if name == "report.html" else "attachment"
+    return FileResponse(
+        path, filename=download_name(scope, name, day), content_disposition_type=shown
+    )
+
+
+@router.get("/certify/{scope}/discrepancies.csv", include_in_schema=False)
+def discrepancies_file(request: Request, _: Certifier, scope: Scope) -> Response:
+    """The resolved discrepancies as CSV (codes and words side by side), as of now."""
+    ctx = ctx_of(request)
+    check_scope(ctx.election, scope)
+    text = discrepancies_csv(resolved_items(ctx.engine, ctx.election.id, scope))
+    name = download_name(scope, "discrepancies.csv", utcnow().date())
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+FILE_WORDS = {
+    "results.csv": "Results (CSV)",
+    "report.pdf": "Report (PDF)",
+    "report.html": "Report (web page)",
+    "manifest.json": "Evidence manifest (JSON)",
+}
+
+
+def download_name(scope: str, name: str, day: date) -> str:
+    """`adams-results-2026-02-03.csv`: the scope (a county, or `state`), what the file
+    is and the day, so downloads from several counties do not overwrite each other."""
+    slug = "-".join(re.findall(r"[a-z0-9]+", scope.lower())) or "county"
+    file = PurePath(name)
+    return f"{'state' if scope == STATE else slug}-{file.stem}-{day.isoformat()}{file.suffix}"
 
 
 @router.get("/api/certify/{scope}", tags=["certify"], responses=errors(401, 403, 404, 422))

@@ -88,11 +88,13 @@ async def next_item(
 @router.get("/review/items/{item_id}", response_class=HTMLResponse, include_in_schema=False)
 def item_page(
     request: Request,
-    principal: Reviewer,
+    principal: PhotoViewer,
     item_id: ItemId,
     county: Filter = None,
     kind: Filter = None,
 ) -> Response:
+    """An item's page: reviewers decide on it; a certifier, led here from what blocks a
+    sign-off, reads it (every decision stays a reviewer's: the POSTs admit reviewers)."""
     ctx = ctx_of(request)
     view = item_view(ctx, item_id, principal.username, utcnow())
     return page(
