@@ -11,18 +11,21 @@ from urllib.parse import quote
 import pytest
 
 from canvass.forms.registry import form_of
+from canvass.forms.spec import key_of
+from canvass.model import SheetReading
 from canvass.settings import Settings
 from canvass.store.readings import record_reading
 from canvass.store.types import utcnow
 from canvass.stories.reconcile import reconcile_election
-from ingest.blobs import open_blob_store
-from ingest.photos import Custody, intake_photo
+from ingest.blobs import LocalBlobStore, open_blob_store
+from ingest.photos import Custody, Intake, intake_photo
 from tests.support.client import client_for, sign_in
 from tests.support.images import jpeg, png
-from tests.support.intake import make_intake
+from tests.support.intake import LIMITS, make_intake
 from tests.support.iowa import CERTIFIED, IOWA
-from tests.support.readings import reading_of
+from tests.support.readings import confident_field, reading_of
 from tests.support.site import MISMATCH_FIELD, SiteData, precincts_of, prepare_site
+from tests.test_results_general import GENERAL, TRUMP, loaded, sheet_values
 
 KEYS = form_of(IOWA).reported_keys(IOWA.candidates)
 ADAMS = precincts_of("Adams")
@@ -156,3 +159,29 @@ def test_a_precinct_without_paper_says_so(database_settings: Settings) -> None:
         assert precinct.status_code == 200 and "No results for this precinct yet" in precinct.text
         page = client.get(f"/evidence/{nothing}/0").text
         assert "not in the results yet" in page and "No photo of this" in page
+
+
+def test_a_general_elections_keys_with_dots_and_spaces(sqlite_settings: Settings) -> None:
+    """Ballot lines hold dots and spaces: the state total's breakdown, the precinct's link
+    and the crop (stored under the key itself) still lead to the paper."""
+    engine = loaded(sqlite_settings)
+    key = key_of("total", TRUMP)
+    intake = Intake(engine, LocalBlobStore(sqlite_settings.photos_dir), GENERAL, LIMITS)
+    stored = intake_photo(intake, jpeg(seed=79), "again.jpg", Custody("u", "t", "STORY-1"))
+    assert stored.photo_id is not None
+    open_blob_store(sqlite_settings, "crops").write(f"{stored.photo_id}/{key}.png", CROP)
+    values = sheet_values("STORY-1")
+    fields = {k: confident_field(v, 4) for k, v in values.items()}
+    reading = SheetReading(status="read", precinct="STORY-1", form="x", fields=fields)
+    record_reading(engine, stored.photo_id, GENERAL.id, reading, str(stored.photo_id), utcnow())
+    engine.dispose()
+    index = form_of(GENERAL).reported_keys(GENERAL.candidates).index(key)
+    with client_for(sqlite_settings) as client:
+        sign_in(client, "chair")  # a certifier: may see photos
+        state = client.get(f"/results?field={quote(key, safe='')}").text
+        assert f"Total votes, {TRUMP}" in state and 'href="/results/Story#by-precinct"' in state
+        precinct = client.get("/results/Story/STORY-1").text
+        assert f'href="/evidence/STORY-1/{index}"' in precinct
+        page = client.get(f"/evidence/STORY-1/{index}").text
+        assert f"Total votes, {TRUMP}" in page and 'id="the-number">500<' in page
+        assert client.get(f"/evidence/STORY-1/{index}/crop.png").content == CROP
