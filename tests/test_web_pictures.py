@@ -10,9 +10,11 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from canvass.settings import Settings
+from canvass.web.pictures import shares, shares_chart, vote_column
 from canvass.web.svg import Segment, Share, share_chart, stage_bar, stage_legend
 from tests.support.client import client_for, sign_in
 from tests.support.site import SiteData, prepare_site
+from tests.test_results_general import BIDEN, GENERAL, TRUMP, WRITE_IN, rows
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -83,3 +85,14 @@ def test_the_results_pages_draw_the_shares(site: SiteData) -> None:
             root = ET.fromstring(found.group(0))
             assert "SDE" in (root.get("aria-label") or "")
             assert "state delegate equivalents" in page
+
+
+def test_a_vote_count_election_shares_its_total_votes() -> None:
+    assert vote_column(GENERAL) == "total"
+    found = {s.name: s.value for s in shares(rows(), GENERAL)}
+    assert found == {TRUMP: 650, BIDEN: 770, WRITE_IN: 6}  # the Totals row left out
+    chart = shares_chart(rows(), GENERAL, "Story")
+    assert chart is not None and "Share of votes per ballot line, Story" in chart
+    root = ET.fromstring(str(chart))
+    names = [t.text for t in root.iter(f"{SVG}text") if t.text and "%" not in t.text]
+    assert names == [BIDEN, TRUMP, WRITE_IN]  # largest first

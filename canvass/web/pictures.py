@@ -86,9 +86,10 @@ def vote_column(election: Election) -> str:
 
 
 def shares_chart(rows: Sequence[ResultRow], election: Election, where: str) -> Markup | None:
-    """The share chart of `rows` (None when nothing is counted yet)."""
-    found = shares(rows, election)
-    if not any(s.value > 0 for s in found):
+    """The share chart of `rows`, largest first, lines with none left out as the totals
+    table leaves them out (None when nothing is counted yet)."""
+    found = sorted((s for s in shares(rows, election) if s.value > 0), key=lambda s: -s.value)
+    if not found:
         return None
     what = "SDE" if allocates_delegates(election) else "votes"
     title = f"Share of {what} per {form_of(election).row_heading.lower()}, {where}"
