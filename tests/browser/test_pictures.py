@@ -60,3 +60,27 @@ def test_the_pictures_show_at_phone_and_desktop_sizes(
     page.screenshot(path=str(tmp_path / f"{size}-results-county.png"), full_page=True)
     assert blocked == []
     page.context.close()
+
+
+def test_the_certifier_sees_the_work_and_a_styled_report(
+    browser: Browser, site: Site, tmp_path: Path
+) -> None:
+    page = open_as(browser, site, "pat", SIZES["phone"])
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security" in m.text else None)
+    page.goto("/certify/Adams")
+    expect(page.locator("#blockers a").first).to_be_visible()
+    page.screenshot(path=str(tmp_path / "phone-certify-blockers.png"), full_page=True)
+    page.locator("#blockers a").first.click()
+    expect(page.locator("#for-certifier")).to_be_visible()
+    page.goto("/certify/Audubon")
+    page.click("#sign-button")
+    expect(page.locator("#certified")).to_be_visible()
+    page.set_viewport_size(SIZES["desktop"])
+    page.goto("/certify/Audubon/files/report.html")
+    collapse = page.locator("table").first.evaluate("t => getComputedStyle(t).borderCollapse")
+    assert collapse == "collapse"  # the report's own style applies under the CSP
+    page.screenshot(path=str(tmp_path / "desktop-report.png"), full_page=True)
+    print(f"\nscreenshots: {tmp_path}")
+    assert blocked == []
+    page.context.close()
