@@ -231,12 +231,14 @@ def test_results_never_show_an_unsettled_number_as_zero(site: SiteData) -> None:
         sign_in(client, "chair")
         page = client.get("/results/Adams").text
         measure, candidate = site.blind_field.split(".")
-        precinct = page[page.index(f"<b>{site.blind_precinct}</b>") :]
+        precinct = page[page.index(f">{site.blind_precinct}</a></b>") :]
         precinct = precinct[: precinct.index("</details>")]
         assert ">provisional</span>" in precinct
         cells = precinct[precinct.index(f"<td>{candidate}</td>") :].split("</tr>")[0]
         final_cell = cells.split('<td class="num">')[["first", "final"].index(measure) + 1]
-        assert final_cell.startswith('<span class="undetermined"') and ">?</span>" in final_cell
+        assert final_cell.startswith(f'<a class="count" href="/evidence/{site.blind_precinct}/')
+        shown = final_cell[final_cell.index(">") + 1 :]  # the number, inside its evidence link
+        assert shown.startswith('<span class="undetermined"') and ">?</span>" in shown
         assert "provisional precinct" in page
 
 
