@@ -53,6 +53,7 @@ def verify_publication(
     else:
         for problem in problems:
             typer.echo(f"FAIL {problem}", err=True)
-        typer.echo(summary if not problems else f"{len(problems)} problem(s)", err=bool(problems))
+        failed = f"{len(problems)} problem(s): this publication does not verify"
+        typer.echo(failed if problems else summary, err=bool(problems))
     if problems:
         raise typer.Exit(1)
