@@ -191,11 +191,13 @@ def test_a_certifier_signs_off_a_county(browser: Browser, site: Site) -> None:
     pat.goto("/certify")
     pat.click("a[href='/certify/Audubon']")
     expect(pat.locator("#checklist")).to_contain_text("nothing waits in review")
-    expect(pat.locator("#discrepancies")).to_contain_text("acknowledge")
+    expect(pat.locator("#discrepancies")).to_contain_text(
+        "Acknowledge: the sheet stands as written"
+    )
     pat.fill("#role", "Audubon County chair")
     pat.click("#sign-button")
     expect(pat.locator("#certified")).to_contain_text("Certified by Pat (Audubon County chair)")
-    expect(pat.locator("a", has_text="report.pdf")).to_be_visible()
+    expect(pat.locator("a", has_text="Report (PDF)")).to_be_visible()
     shot(pat, "desktop-certify-county")
     pat.set_viewport_size(PHONE)
     shot(pat, "phone-certify-county")
