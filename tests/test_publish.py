@@ -102,7 +102,8 @@ def test_publish_then_verify_passes(published: tuple[SiteData, Path, dict[str, A
     assert "publication verified" in checked.stdout
     assert answer["manifest_sha256"] in checked.stdout
     assert answer["scope"] == "STATE" and answer["publisher"] == "admin"
-    assert len(answer["audit_entry"]) == 64
+    logged = json.loads(canvass(site.settings, "audit", "verify", "--json").stdout)
+    assert logged["ok"] and logged["head"] == answer["audit_entry"], "the publication is logged"
     cli = canvass(site.settings, "verify-publication", str(out))
     assert cli.returncode == 0 and "publication verified" in cli.stderr + cli.stdout
 
