@@ -8,12 +8,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from canvass.report import REPORT_STYLE_HASH
 from canvass.settings import Settings
+from canvass.web.routes.certify import download_name
 from canvass.wording import FINDINGS
 from tests.support.client import client_for, sign_in
 from tests.support.site import SiteData, prepare_site
@@ -86,3 +87,12 @@ def test_downloads_are_named_for_the_county_and_day_and_the_report_is_styled(
         assert rows[0]["kind_words"] == "The sheet's math"
         assert rows[0]["finding_words"] == FINDINGS[rows[0]["finding"]]
         assert rows[0]["decision_words"].startswith("Acknowledge: the sheet stands as written")
+
+
+def test_download_names_say_the_scope_and_the_day() -> None:
+    day = date(2020, 2, 3)
+    assert download_name("STATE", "results.csv", day) == "state-results-2020-02-03.csv"
+    assert (
+        download_name("Pottawattamie", "report.pdf", day) == "pottawattamie-report-2020-02-03.pdf"
+    )
+    assert download_name("O'Brien", "manifest.json", day) == "o-brien-manifest-2020-02-03.json"

@@ -78,6 +78,8 @@ def state_page(request: Request, principal: Certifier) -> Response:
         signed=signed,
         groups=groups,
         state_blockers=blockers(ctx.engine, ctx.election, STATE),
+        files=_files(ctx, STATE),
+        file_words=FILE_WORDS,
         may_sign=may_certify(principal.account, STATE),
     )
 
