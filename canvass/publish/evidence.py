@@ -11,8 +11,8 @@ which way:
   value equal), with every recorded decision on it (who, when, what, the value);
 - `reading`: the machine read the field clearly (status `ok` or `blank`, the value equal);
 - `report_verified`: the paper verified the report: the reading is not clear, nobody
-  decided, and the number is settled at the value every source gives (results take a
-  report's value only when the reconciler cleared it).
+  decided, and the number (determined, so not a silent 0) is the value every source
+  gives: results take a report's value only when the reconciler cleared it.
 
 A number nothing justifies is not published (null, `undetermined`), and a field waiting
 for blind double entry is `withheld`: neither its reading nor any report's value appears
@@ -148,7 +148,7 @@ def _justify(
         read = 0 if field.machine_status == "blank" else field.machine_value
         if read == value:
             return {"kind": "reading", "value": value, "reading": _reading(field)}
-    if not final and not clear and not field.provisional:
+    if not final and not clear:
         reported = {r.source: r.value for r in field.reported if r.value is not None}
         if reported and set(reported.values()) == {value}:
             return {"kind": "report_verified", "value": value, "reports": reported}
