@@ -109,6 +109,12 @@ def test_a_blind_field_shows_nothing_to_copy(site: SiteData) -> None:
             assert "App</dt>" not in page and 'id="the-number"' not in page
             assert "withheld until the blind entries agree" in page
             assert f">{site.blind_value}<" not in page
+        index = KEYS.index(site.blind_field)
+        precinct = client.get(f"/results/Adams/{site.blind_precinct}").text
+        cell = precinct[precinct.index(f'href="/evidence/{site.blind_precinct}/{index}"') :]
+        assert cell.split("</a>")[0].endswith(
+            'waiting for blind double entry: not shown until two reviewers agree">?</span>'
+        )
 
 
 def test_an_uploader_sees_numbers_and_sources_but_no_photos(site: SiteData) -> None:
