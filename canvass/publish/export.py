@@ -22,7 +22,7 @@ from typing import Any
 
 from canvass.publish import verify_publication as verifier
 from canvass.publish.evidence import Number, PrecinctNumbers
-from canvass.publish.pages import PageSet, county_slug, write_pages
+from canvass.publish.pages import PageSet, by_precinct_of, county_slug, write_pages
 
 FORMAT = "canvass-publication-1"
 Fetch = Callable[[str], bytes]
@@ -134,8 +134,9 @@ def _results_json(
     totals: dict[str, Any],
 ) -> bytes:
     rows = []
+    by_precinct = by_precinct_of(numbers)
     for p in precincts:
-        mine = [n for n in numbers if n["precinct"] == p.precinct]
+        mine = by_precinct.get(p.precinct, [])
         rows.append(
             {
                 "precinct": p.precinct,

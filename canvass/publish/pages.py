@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 from typing import Any
 
@@ -37,6 +38,14 @@ def county_slug(county: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", county.lower()).strip("-") or "county"
 
 
+def by_precinct_of(numbers: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The numbers grouped by precinct, in their order (one pass: a state has 70,000)."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for n in numbers:
+        grouped.setdefault(n["precinct"], []).append(n)
+    return grouped
+
+
 @dataclass(frozen=True)
 class PageSet:
     about: dict[str, Any]
@@ -44,6 +53,10 @@ class PageSet:
     numbers: list[dict[str, Any]]
     totals: dict[str, Any]
     photos: dict[int, str]
+
+    @cached_property
+    def by_precinct(self) -> dict[str, list[dict[str, Any]]]:
+        return by_precinct_of(self.numbers)
 
     def counties(self) -> list[str]:
         return list(dict.fromkeys(p.county for p in self.precincts))
@@ -114,7 +127,7 @@ def _precinct_page(pages: PageSet, precinct: PrecinctNumbers) -> str:
     photo = None if precinct.photo is None else pages.photos.get(precinct.photo.photo_id)
     said = "certified by " + precinct.certified if precinct.certified else "not certified yet"
     photo_link = "" if photo is None else f' <a href="../{photo}">The photo of the sheet</a>.'
-    rows = "".join(_number_row(n) for n in pages.numbers if n["precinct"] == precinct.precinct)
+    rows = "".join(_number_row(n) for n in pages.by_precinct.get(precinct.precinct, []))
     body = (
         f'<p><a href="index.html">{escape(precinct.county)}</a> &middot; {escape(said)}.'
         f"{photo_link} Each number links to its crop of the sheet; * marks a number not "

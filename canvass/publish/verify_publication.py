@@ -277,6 +277,10 @@ def check_pages(
     """Every number and total on every page equals the manifest's; every precinct page
     shows every number of its precinct."""
     pages = [n for n in manifest.get("files", {}) if n.endswith(".html")] + [INDEX]
+    page_of = {p["precinct"]: p.get("page") for p in manifest.get("precincts", [])}
+    shown_on: dict[str, set[str]] = {}
+    for ident, number in numbers.items():
+        shown_on.setdefault(str(page_of.get(number["precinct"])), set()).add(ident)
     for name in sorted(pages):
         path = folder / name
         if not path.is_file():
@@ -296,11 +300,8 @@ def check_pages(
                 problems.add(
                     where, f"total {group} {field} shows {text}, the numbers give {expected}"
                 )
-        for precinct in manifest.get("precincts", []):
-            if precinct.get("page") == name:
-                wanted = {i for i, n in numbers.items() if n["precinct"] == precinct["precinct"]}
-                for ident in sorted(wanted - seen):
-                    problems.add(name, f"number {ident} is missing")
+        for ident in sorted(shown_on.get(name, set()) - seen):
+            problems.add(name, f"number {ident} is missing")
 
 
 def _compare(
