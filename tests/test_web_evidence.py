@@ -191,3 +191,6 @@ def test_a_general_elections_keys_with_dots_and_spaces(sqlite_settings: Settings
         page = client.get(f"/evidence/STORY-1/{index}").text
         assert f"Total votes, {TRUMP}" in page and 'id="the-number">500<' in page
         assert client.get(f"/evidence/STORY-1/{index}/crop.png").content == CROP
+        # the review item page's crop address takes the key too (spaces and all)
+        assert client.get(f"/crops/{stored.photo_id}/{quote(key)}.png").content == CROP
+        assert client.get(f"/crops/{stored.photo_id}/no%20such.png").status_code == 404

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 from canvass.forms.registry import form_of
 from canvass.model import Election
@@ -157,7 +158,7 @@ def item_view(ctx: WebContext, item_id: int, reviewer: str, now: datetime) -> It
     fields = []
     for key in item.fields:
         read = paper.reading.fields.get(key) if paper else None
-        crop = f"/crops/{paper.photo_id}/{key}.png" if paper and paper.crops_dir else None
+        crop = f"/crops/{paper.photo_id}/{quote(key)}.png" if paper and paper.crops_dir else None
         fields.append(
             FieldView(
                 key,
@@ -202,7 +203,8 @@ def _photos(item: QueueItem) -> list[PhotoRead]:
     if not isinstance(shown, dict) or len(item.fields) != 1:
         return []
     key = item.fields[0]
-    return [PhotoRead(int(p), int(v), f"/crops/{int(p)}/{key}.png") for p, v in shown.items()]
+    url = f"{quote(key)}.png"  # a ballot line's key holds spaces
+    return [PhotoRead(int(p), int(v), f"/crops/{int(p)}/{url}") for p, v in shown.items()]
 
 
 def field_marks(layout: WorksheetLayout, keys: list[str]) -> list[Mark]:

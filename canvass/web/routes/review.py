@@ -19,6 +19,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from canvass.errors import InputError, NotFoundError
+from canvass.forms.registry import form_of
+from canvass.model import Election
 from canvass.policy import BLIND_KINDS
 from canvass.store.review import queue
 from canvass.store.types import utcnow
@@ -171,12 +173,22 @@ def release_page(
     return see_other(f"/review{_filters(county, kind)}")
 
 
+def _crop_name(name: str, election: Election) -> bool:
+    """A crop's name: plain (`sheet.jpg`, `first.Biden.png`), or a count of the form whose
+    key holds spaces (a ballot line `total.Donald J. Trump and ...`): the reader stores each
+    field's crop under its key."""
+    if re.match(CROP_NAME, name):
+        return True
+    stem, _, extension = name.rpartition(".")
+    return extension == "png" and stem in form_of(election).number_keys(election.candidates)
+
+
 @router.get("/crops/{photo_id}/{name}", include_in_schema=False)
 def crop(request: Request, _: PhotoViewer, photo_id: RowId, name: str) -> Response:
     """A field's crop or the corrected sheet, as the reader stored them."""
-    if not re.match(CROP_NAME, name):
-        raise NotFoundError("no such crop")
     ctx = ctx_of(request)
+    if not _crop_name(name, ctx.election):
+        raise NotFoundError("no such crop")
     key = f"{photo_id}/{name}"
     if not ctx.crops.exists(key):
         raise NotFoundError(f"no crop {name} for photo {photo_id}: the photo may not be read yet")
