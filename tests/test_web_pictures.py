@@ -9,12 +9,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from canvass.forms.spec import key_of
+from canvass.model import County, Election, Precinct
 from canvass.settings import Settings
+from canvass.stories.results import ResultRow
 from canvass.web.pictures import shares, shares_chart, vote_column
 from canvass.web.svg import Segment, Share, share_chart, stage_bar, stage_legend
 from tests.support.client import client_for, sign_in
 from tests.support.site import SiteData, prepare_site
-from tests.test_results_general import BIDEN, GENERAL, TRUMP, WRITE_IN, rows
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -87,11 +89,34 @@ def test_the_results_pages_draw_the_shares(site: SiteData) -> None:
             assert "state delegate equivalents" in page
 
 
+TRUMP, BIDEN, WRITE_IN = "Donald J. Trump and Michael R. Pence", "Joe Biden", "Write-in"
+GENERAL = Election(
+    id="pictures-general",
+    name="A general election",
+    rule_set="vote-count",
+    form="precinct-results",
+    candidates=(TRUMP, BIDEN, WRITE_IN),
+    counties=(County(name="Story"),),
+    precincts=(Precinct(id="STORY-1", county="Story", name="Ames 1"),),
+)
+
+
+def general_rows() -> list[ResultRow]:
+    """One precinct's sheet: per line election day, absentee and their total."""
+    lines = {TRUMP: (300, 350), BIDEN: (400, 370), WRITE_IN: (4, 2)}
+    values: dict[str, int] = {}
+    for line, (day, absentee) in lines.items():
+        values |= {key_of("election_day", line): day, key_of("absentee", line): absentee}
+        values[key_of("total", line)] = day + absentee
+    values[key_of("total")] = sum(d + a for d, a in lines.values())
+    return [ResultRow("STORY-1", "Story", "Ames 1", "paper", values)]
+
+
 def test_a_vote_count_election_shares_its_total_votes() -> None:
     assert vote_column(GENERAL) == "total"
-    found = {s.name: s.value for s in shares(rows(), GENERAL)}
+    found = {s.name: s.value for s in shares(general_rows(), GENERAL)}
     assert found == {TRUMP: 650, BIDEN: 770, WRITE_IN: 6}  # the Totals row left out
-    chart = shares_chart(rows(), GENERAL, "Story")
+    chart = shares_chart(general_rows(), GENERAL, "Story")
     assert chart is not None and "Share of votes per ballot line, Story" in chart
     root = ET.fromstring(str(chart))
     names = [t.text for t in root.iter(f"{SVG}text") if t.text and "%" not in t.text]

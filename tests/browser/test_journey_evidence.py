@@ -14,8 +14,8 @@ from playwright.sync_api import Browser, expect
 
 from canvass.forms.registry import form_of
 from canvass.settings import Settings
-from tests.browser.test_journeys import DESKTOP, PHONE, Site, open_as, shot
-from tests.browser.test_journeys import browser as browser  # the shared Chromium fixture
+from tests.support.browser import DESKTOP, PHONE, Site, open_as, shot
+from tests.support.browser import browser as browser  # the shared Chromium fixture
 from tests.support.iowa import IOWA
 from tests.support.site import prepare_site, running_server
 

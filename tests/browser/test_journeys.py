@@ -15,46 +15,25 @@ Screenshots at phone (390x844) and desktop (1366x900) sizes go to bench-out/scre
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from canvass.settings import Settings
 from canvass.store.db import open_engine
 from canvass.store.decide import decisions_for
 from canvass.store.review import queue
+from tests.support.browser import DESKTOP, PHONE, WAIT_MS, Site, open_as, shot
+from tests.support.browser import browser as browser  # the shared Chromium fixture
 from tests.support.iowa import IOWA
 from tests.support.site import (
     BLURRED_PHOTO,
-    PASSWORD,
-    SCREENSHOTS,
     UPLOAD_PHOTO,
-    SiteData,
     prepare_site,
     running_server,
 )
 
 pytestmark = pytest.mark.slow
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
-WAIT_MS = 60_000
-
-
-@dataclass(frozen=True)
-class Site:
-    data: SiteData
-    base: str
 
 
 @pytest.fixture(scope="module")
@@ -63,36 +42,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data = prepare_site(settings)
     with running_server(settings) as base:
         yield Site(data, base)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    print(f"\nscreenshots: {SCREENSHOTS}")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def open_as(browser: Browser, site: Site, username: str, size: dict[str, int]) -> Page:
-    """A fresh browser (its own cookies) at `size`, signed in as `username`."""
-    context = browser.new_context(
-        viewport=size, base_url=site.base, device_scale_factor=1, has_touch=size == PHONE
-    )
-    context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    expect(page.locator(".signout")).to_contain_text(username.capitalize())
-    return page
-
-
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def test_an_uploader_sends_a_photo_and_sees_what_was_read(browser: Browser, site: Site) -> None:

@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from canvass.settings import Settings
-from tests.browser.test_journeys import Site, open_as
-from tests.browser.test_journeys import browser as browser  # the shared Chromium fixture
+from tests.support.browser import Site, open_as
+from tests.support.browser import browser as browser  # the shared Chromium fixture
 from tests.support.site import prepare_site, running_server
 
 pytestmark = pytest.mark.slow
