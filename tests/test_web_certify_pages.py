@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zlib
 from datetime import UTC, date, datetime
 
 import pytest
@@ -25,6 +26,19 @@ CODES = (*FINDINGS, "paper_says", "confirm_reported", "math_finding", "(unreadab
 @pytest.fixture
 def site(sqlite_settings: Settings) -> SiteData:
     return prepare_site(sqlite_settings, real_photo=False)
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text a PDF's pages draw (fpdf2's deflated content streams, strings joined)."""
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    drawn = []
+    for stream in streams:
+        try:
+            content = zlib.decompress(stream).decode("latin-1")
+        except zlib.error:
+            continue
+        drawn += re.findall(r"\((.*?)(?<!\\)\) ?Tj", content)
+    return " ".join(drawn).replace("\\(", "(").replace("\\)", ")")
 
 
 def visible(page: str) -> str:
@@ -78,6 +92,8 @@ def test_downloads_are_named_for_the_county_and_day_and_the_report_is_styled(
         assert "The sheet&#39;s math" in report.text and "math_finding" not in report.text
         page_policy = client.get("/certify/Audubon").headers["content-security-policy"]
         assert "sha256" not in page_policy  # the hash is the report's alone
+        pdf = pdf_text(client.get("/certify/Audubon/files/report.pdf").content)
+        assert "Acknowledge: the sheet stands as written" in pdf and "math_finding" not in pdf
         listed = client.get("/certify/Audubon/discrepancies.csv")
         assert listed.headers["content-disposition"].startswith(
             'attachment; filename="audubon-discrepancies-'
