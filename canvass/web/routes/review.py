@@ -179,8 +179,8 @@ def _crop_name(name: str, election: Election) -> bool:
     field's crop under its key."""
     if re.match(CROP_NAME, name):
         return True
-    stem, _, extension = name.rpartition(".")
-    return extension == "png" and stem in form_of(election).number_keys(election.candidates)
+    keys = form_of(election).number_keys(election.candidates)
+    return name.endswith(".png") and name.removesuffix(".png") in keys
 
 
 @router.get("/crops/{photo_id}/{name}", include_in_schema=False)
