@@ -12,8 +12,11 @@ import pytest
 
 from canvass.forms.registry import form_of
 from canvass.forms.spec import key_of
-from canvass.model import SheetReading
+from canvass.model import County, Election, Precinct, SheetReading
 from canvass.settings import Settings
+from canvass.store.accounts import add_account
+from canvass.store.db import migrate, open_engine
+from canvass.store.elections import save_election
 from canvass.store.readings import record_reading
 from canvass.store.types import utcnow
 from canvass.stories.reconcile import reconcile_election
@@ -24,8 +27,7 @@ from tests.support.images import jpeg, png
 from tests.support.intake import LIMITS, make_intake
 from tests.support.iowa import CERTIFIED, IOWA
 from tests.support.readings import confident_field, reading_of
-from tests.support.site import MISMATCH_FIELD, SiteData, precincts_of, prepare_site
-from tests.test_results_general import GENERAL, TRUMP, loaded, sheet_values
+from tests.support.site import MISMATCH_FIELD, PASSWORD, SiteData, precincts_of, prepare_site
 
 KEYS = form_of(IOWA).reported_keys(IOWA.candidates)
 ADAMS = precincts_of("Adams")
@@ -167,17 +169,44 @@ def test_a_precinct_without_paper_says_so(database_settings: Settings) -> None:
         assert "not in the results yet" in page and "No photo of this" in page
 
 
+TRUMP = "Donald J. Trump and Michael R. Pence"  # dots and spaces in a ballot line
+GENERAL = Election(
+    id="evidence-general",
+    name="A general election",
+    rule_set="vote-count",
+    form="precinct-results",
+    candidates=(TRUMP, "Write-in"),
+    counties=(County(name="Story"),),
+    precincts=(Precinct(id="STORY-1", county="Story", name="Ames 1"),),
+)
+
+
+def general_sheet() -> dict[str, int]:
+    """STORY-1's sheet: per line election day, absentee and their total; the Totals row."""
+    lines = {TRUMP: (300, 200), "Write-in": (3, 2)}
+    values: dict[str, int] = {}
+    for line, (day, absentee) in lines.items():
+        values |= {key_of("election_day", line): day, key_of("absentee", line): absentee}
+        values[key_of("total", line)] = day + absentee
+    values[key_of("election_day")] = sum(d for d, _ in lines.values())
+    values[key_of("absentee")] = sum(a for _, a in lines.values())
+    values[key_of("total")] = sum(d + a for d, a in lines.values())
+    return values
+
+
 def test_a_general_elections_keys_with_dots_and_spaces(sqlite_settings: Settings) -> None:
     """Ballot lines hold dots and spaces: the state total's breakdown, the precinct's link
     and the crop (stored under the key itself) still lead to the paper."""
-    engine = loaded(sqlite_settings)
+    engine = open_engine(sqlite_settings)
+    migrate(engine)
+    save_election(engine, GENERAL)
+    add_account(engine, "chair", PASSWORD, "certifier", utcnow(), "Chair", scopes=["Story"])
     key = key_of("total", TRUMP)
     intake = Intake(engine, LocalBlobStore(sqlite_settings.photos_dir), GENERAL, LIMITS)
-    stored = intake_photo(intake, jpeg(seed=79), "again.jpg", Custody("u", "t", "STORY-1"))
+    stored = intake_photo(intake, jpeg(seed=79), "sheet.jpg", Custody("u", "t", "STORY-1"))
     assert stored.photo_id is not None
     open_blob_store(sqlite_settings, "crops").write(f"{stored.photo_id}/{key}.png", CROP)
-    values = sheet_values("STORY-1")
-    fields = {k: confident_field(v, 4) for k, v in values.items()}
+    fields = {k: confident_field(v, 4) for k, v in general_sheet().items()}
     reading = SheetReading(status="read", precinct="STORY-1", form="x", fields=fields)
     record_reading(engine, stored.photo_id, GENERAL.id, reading, str(stored.photo_id), utcnow())
     engine.dispose()
