@@ -112,3 +112,15 @@ def test_download_names_say_the_scope_and_the_day() -> None:
         download_name("Pottawattamie", "report.pdf", day) == "pottawattamie-report-2020-02-03.pdf"
     )
     assert download_name("O'Brien", "manifest.json", day) == "o-brien-manifest-2020-02-03.json"
+
+
+def test_a_blind_items_reported_value_is_not_on_the_certifiers_page(site: SiteData) -> None:
+    """Attack: an account that may both certify and key (an administrator) must not learn a
+    blind field's reported value from the blockers list, then key it to match."""
+    with client_for(site.settings) as client:
+        sign_in(client, "pat")
+        page = client.get("/certify/Adams").text
+    listed = page[page.index('id="blockers"') : page.index("</section>", page.index("blockers"))]
+    blind = [line for line in visible(listed).splitlines() if "blind double entry" in line]
+    assert blind, "the site has a blind item to list"
+    assert not any("reported" in line or "confirm" in line for line in blind)

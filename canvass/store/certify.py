@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from canvass.errors import ConflictError, InputError, NotFoundError, RefusedError
 from canvass.model import Election
+from canvass.policy import is_blind
 from canvass.store.audit import append
 from canvass.store.db import session_scope
 from canvass.store.readings import readings_in_force
@@ -109,10 +110,14 @@ def county_blockers(engine: Engine, election: Election, scope: str) -> list[Bloc
             )
             .order_by(col(ReviewItemRow.id))
         ).scalars()
-        for i in open_items:
-            details = json.loads(i.details_json)
-            message, code = str(details.get("message", "")), str(details.get("code") or "")
-            found.append(Blocker(i.precinct_id, i.kind, i.id, i.status, message, code))
+        rows = list(open_items)
+    blind = {k for i in rows if is_blind(i.kind) for k in json.loads(i.fields_json)}
+    for i in rows:
+        details, fields = json.loads(i.details_json), json.loads(i.fields_json)
+        message, code = str(details.get("message", "")), str(details.get("code") or "")
+        if is_blind(i.kind) or blind & set(fields):
+            message = f"{', '.join(fields)}: key it from the crop (blind double entry)"
+        found.append(Blocker(i.precinct_id, i.kind, i.id, i.status, message, code))
     return found
 
 
