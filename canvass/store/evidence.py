@@ -1,5 +1,5 @@
-"""What one precinct's numbers rest on, read for the evidence pages: every accepted
-photo reading of the precinct (newest first), every version of every source's report, and
+"""What one precinct's numbers rest on, read for the evidence pages (its photo readings
+are `canvass.store.views.precinct_papers`): every version of every source's report, and
 the decisions on its review items, each in one query.
 
 The evidence story (`canvass.stories.evidence`) chooses from these what is in force (or,
@@ -15,9 +15,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from canvass.model import SheetReading
-from canvass.store.tables import DecisionRow, PhotoRow, ReadingRow, ReportRow, ReviewItemRow
-from canvass.store.views import PaperInForce
+from canvass.store.tables import DecisionRow, ReportRow, ReviewItemRow
 
 
 @dataclass(frozen=True)
@@ -43,32 +41,6 @@ class DecisionEvidence:
     reason: str
     final: bool
     at: datetime
-
-
-def precinct_papers(engine: Engine, election_id: str, precinct: str) -> list[PaperInForce]:
-    """Every accepted reading of `precinct`, newest first (the first is the one in force,
-    by the rule of `canvass.store.views.paper_in_force`)."""
-    with Session(engine) as session:
-        found = session.execute(
-            select(ReadingRow, col(PhotoRow.sha256))
-            .join(PhotoRow, col(PhotoRow.id) == col(ReadingRow.photo_id))
-            .where(
-                col(ReadingRow.election_id) == election_id,
-                col(ReadingRow.status) == "read",
-                col(ReadingRow.precinct_id) == precinct,
-            )
-            .order_by(col(ReadingRow.read_at).desc(), col(ReadingRow.id).desc())
-        ).all()
-    return [
-        PaperInForce(
-            row.photo_id,
-            sha,
-            SheetReading.model_validate_json(row.reading_json),
-            row.crops_dir,
-            row.read_at,
-        )
-        for row, sha in found
-    ]
 
 
 def precinct_reports(engine: Engine, election_id: str, precinct: str) -> list[ReportEvidence]:

@@ -82,6 +82,14 @@ def paper_in_force(engine: Engine, election_id: str, precinct: str) -> PaperInFo
     """The latest accepted reading of `precinct`: the rule of
     `canvass.store.readings.readings_in_force`, for one precinct (a test keeps the two in
     step), so an item page does not parse every reading of the state."""
+    return next(iter(precinct_papers(engine, election_id, precinct, limit=1)), None)
+
+
+def precinct_papers(
+    engine: Engine, election_id: str, precinct: str, limit: int | None = None
+) -> list[PaperInForce]:
+    """Every accepted reading of `precinct`, newest first (the first is the one in force);
+    at most `limit` of them."""
     with Session(engine) as session:
         found = session.execute(
             select(ReadingRow, col(PhotoRow.sha256))
@@ -92,13 +100,18 @@ def paper_in_force(engine: Engine, election_id: str, precinct: str) -> PaperInFo
                 col(ReadingRow.precinct_id) == precinct,
             )
             .order_by(col(ReadingRow.read_at).desc(), col(ReadingRow.id).desc())
-            .limit(1)
-        ).first()
-    if found is None:
-        return None
-    row, sha = found
-    reading = SheetReading.model_validate_json(row.reading_json)
-    return PaperInForce(row.photo_id, sha, reading, row.crops_dir, row.read_at)
+            .limit(limit)
+        ).all()
+    return [
+        PaperInForce(
+            row.photo_id,
+            sha,
+            SheetReading.model_validate_json(row.reading_json),
+            row.crops_dir,
+            row.read_at,
+        )
+        for row, sha in found
+    ]
 
 
 def precinct_items(engine: Engine, election_id: str, precinct: str) -> list[QueueItem]:

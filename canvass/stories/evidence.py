@@ -34,12 +34,11 @@ from canvass.store.evidence import (
     DecisionEvidence,
     ReportEvidence,
     precinct_decisions,
-    precinct_papers,
     precinct_reports,
 )
 from canvass.store.review import QueueItem
 from canvass.store.signed import SignedRecord, signed_records
-from canvass.store.views import PaperInForce, precinct_items, withheld_fields
+from canvass.store.views import PaperInForce, precinct_items, precinct_papers, withheld_fields
 from canvass.stories.results import ResultRow, served_results
 from canvass.wording import decision_words, finding_words, kind_text, kind_words
 

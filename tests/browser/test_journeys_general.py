@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from canvass.elections.iowa2020_general import build_general, general_data_dir
 from canvass.forms.registry import form_of
@@ -37,17 +37,16 @@ from canvass.synth.generate import SynthConfig, generate_set, plan_jobs
 from canvass.synth.sources import units_for
 from ingest.blobs import LocalBlobStore
 from ingest.photos import Custody, Intake, intake_photo
+from tests.support.browser import DESKTOP, PHONE, open_as
+from tests.support.browser import browser as browser  # the shared Chromium fixture
+from tests.support.browser import shot as shared_shot
 from tests.support.images import jpeg
 from tests.support.intake import LIMITS
 from tests.support.readings import confident_field
-from tests.support.site import PASSWORD, SCREENSHOTS, running_server
+from tests.support.site import PASSWORD, running_server
 
 pytestmark = pytest.mark.slow
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
-WAIT_MS = 90_000
+READ_MS = 90_000  # the real reader, on a busy 2-core machine
 GENERAL = build_general(general_data_dir(BUILTIN_DATA))
 COUNTY = "Story"
 BIDEN = "Joseph R. Biden and Kamala D. Harris"
@@ -112,30 +111,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(base, *prepared)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def open_as(browser: Browser, site: Site, username: str, size: dict[str, int]) -> Page:
-    context = browser.new_context(viewport=size, base_url=site.base, device_scale_factor=1)
-    context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    expect(page.locator(".signout")).to_contain_text(username.capitalize())
-    return page
-
-
 def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(SCREENSHOTS / f"general-{name}.png"), full_page=True)
+    shared_shot(page, f"general-{name}")
 
 
 def test_an_uploader_reads_back_a_results_sheet(browser: Browser, site: Site) -> None:
@@ -144,7 +121,7 @@ def test_an_uploader_reads_back_a_results_sheet(browser: Browser, site: Site) ->
     expect(page.locator("h1")).to_contain_text("Send the sheet photo")
     page.set_input_files("#photo", str(site.upload_photo))
     page.click("#send")
-    expect(page.locator("#result")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#result")).to_be_visible(timeout=READ_MS)
     known = GENERAL.precinct_by_id[site.upload_precinct]
     expect(page.locator("#result-title")).to_contain_text(f"({site.upload_precinct})")
     expect(page.locator("#result-title")).to_contain_text(known.county)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -42,7 +43,12 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def open_as(browser: Browser, site: Site, username: str, size: dict[str, int]) -> Page:
+class HasBase(Protocol):
+    @property
+    def base(self) -> str: ...
+
+
+def open_as(browser: Browser, site: HasBase, username: str, size: dict[str, int]) -> Page:
     """A fresh browser (its own cookies) at `size`, signed in as `username`."""
     context = browser.new_context(
         viewport=size, base_url=site.base, device_scale_factor=1, has_touch=size == PHONE
