@@ -124,3 +124,25 @@ def test_rule_sets_are_named() -> None:
     assert rule_set("iowa-dem-2020").name == "iowa-dem-2020"
     with pytest.raises(InputError, match="iowa-dem-2020"):
         rule_set("nevada-dem-2020")
+
+
+def test_a_rule_set_file_with_a_mistake_is_refused_naming_the_file() -> None:
+    """Rule sets are data: a misspelt key or an impossible fraction is an InputError that
+    names the file, never a silent default."""
+    from canvass.errors import InputError
+    from canvass.forms.rules import parse_rule_set
+
+    base = {
+        "name": "x",
+        "title": "t",
+        "forms": ["precinct-results"],
+        "allocates": "nothing",
+        "findings": [],
+        "instructions": [],
+    }
+    assert parse_rule_set(
+        base | {"default_fraction": "1/6"}, "x.json"
+    ).default_fraction == Fraction(1, 6)
+    for bad in ({"thresholds": []}, {"default_fraction": "1/0"}, {"allocates": "seats"}):
+        with pytest.raises(InputError, match=r"^x\.json: not a valid rule set"):
+            parse_rule_set(base | bad, "x.json")

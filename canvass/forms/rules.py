@@ -20,13 +20,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BeforeValidator, ConfigDict, TypeAdapter, ValidationError
+from pydantic.dataclasses import dataclass as checked_dataclass
 
 from canvass.errors import InputError
 
 Allocates = Literal["delegates", "nothing"]
+Exact = Annotated[Fraction, BeforeValidator(Fraction)]
+"""An exact fraction, written "1/6" or "15/100" in a rule set file."""
 
 ONE_DELEGATE_READING = (
     "one delegate: read as 'the largest group wins, coin toss on a tie'; sources conflict "
@@ -64,7 +67,7 @@ class Viability:
         return f"{share} of {attendees}, rounded up"
 
 
-@dataclass(frozen=True)
+@checked_dataclass(frozen=True, config=ConfigDict(extra="forbid", arbitrary_types_allowed=True))
 class RuleSet:
     """One party's rules for one year: what the sheet's numbers decide, and how.
 
@@ -79,8 +82,8 @@ class RuleSet:
     allocates: Allocates
     findings: tuple[str, ...]
     instructions: tuple[str, ...]
-    threshold_bands: tuple[tuple[int, Fraction], ...] = ()
-    default_fraction: Fraction = Fraction(0)
+    threshold_bands: tuple[tuple[int, Exact], ...] = ()
+    default_fraction: Exact = Fraction(0)
     single_delegate_largest_wins: bool = False
     satellite_table: tuple[tuple[int, int], ...] = ()
     satellite_max: int = 0
@@ -150,34 +153,11 @@ def _share(fraction: Fraction) -> str:
     return f"{percent}%" if percent.denominator == 1 else str(fraction)
 
 
-class _RuleFile(BaseModel):
-    """The JSON shape of a rule set file (fractions as "1/6" strings)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    title: str
-    forms: tuple[str, ...]
-    allocates: Allocates
-    findings: tuple[str, ...]
-    instructions: tuple[str, ...]
-    threshold_bands: tuple[tuple[int, str], ...] = ()
-    default_fraction: str = "0"
-    single_delegate_largest_wins: bool = False
-    satellite_table: tuple[tuple[int, int], ...] = ()
-    satellite_max: int = 0
-    sde_places: int = 4
-    state_sde_places: int = 3
-
-
 def parse_rule_set(data: Any, source: str) -> RuleSet:
-    """A RuleSet from its JSON object; InputError naming `source` and the problem."""
+    """A RuleSet from its JSON object (fractions as "1/6" strings); InputError naming
+    `source` and the problem."""
     try:
-        raw = _RuleFile.model_validate(data)
-        bands = tuple((d, Fraction(f)) for d, f in raw.threshold_bands)
-        fields = raw.model_dump()
-        fields.update(threshold_bands=bands, default_fraction=Fraction(raw.default_fraction))
-        return RuleSet(**fields)
+        return TypeAdapter(RuleSet).validate_python(data)
     except (ValidationError, ValueError, ZeroDivisionError) as exc:
         raise InputError(f"{source}: not a valid rule set ({exc}); fix the file") from exc
 
