@@ -17,7 +17,7 @@ from canvass.report import REPORT_STYLE_HASH
 from canvass.settings import Settings
 from canvass.web.routes.certify import download_name
 from canvass.wording import FINDINGS
-from tests.support.client import client_for, sign_in
+from tests.support.client import bearer, client_for, sign_in
 from tests.support.site import SiteData, prepare_site
 
 CODES = (*FINDINGS, "paper_says", "confirm_reported", "math_finding", "(unreadable)")
@@ -124,3 +124,22 @@ def test_a_blind_items_reported_value_is_not_on_the_certifiers_page(site: SiteDa
     blind = [line for line in visible(listed).splitlines() if "blind double entry" in line]
     assert blind, "the site has a blind item to list"
     assert not any("reported" in line or "confirm" in line for line in blind)
+
+
+def test_a_certifier_who_may_read_an_item_still_cannot_claim_or_decide_it(site: SiteData) -> None:
+    """Attack: the item page opened to certifiers is read only on the server too, through
+    the page's own form routes and through the API."""
+    with client_for(site.settings) as client:
+        token = sign_in(client, "pat")
+        page = client.get("/certify/Adams").text
+        item = re.findall(r'<a href="/review/items/(\d+)">Item \1</a>', page)[0]
+        form = {"csrf_token": token, "decision": "paper_says", "reason": "x", "value": "1"}
+        for path in (f"/review/items/{item}/claim", f"/review/items/{item}/decide"):
+            refused = client.post(path, data=form, follow_redirects=False)
+            assert refused.status_code == 403 and "reviewer" in refused.text, path
+        headers = bearer(site.settings, "pat")  # the API as the certifier's own token
+        claim = client.post(f"/api/items/{item}/claim", headers=headers)
+        assert claim.status_code == 403 and "certifier" in claim.json()["error"]
+        decision = {"action": "paper_says", "reason": "x", "value": 1}
+        answer = client.post(f"/api/items/{item}/decision", json=decision, headers=headers)
+        assert answer.status_code == 403
