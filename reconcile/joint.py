@@ -202,7 +202,7 @@ def _propagate(factors: Sequence[_Factor], image: Mapping[str, Vector]) -> dict[
         updated: dict[tuple[int, str], Vector] = {}
         for i in sorted(dirty):
             f = factors[i]
-            inputs = [_belief(image[v], incoming[v], skip=i) for v in f.variables]
+            inputs = [_belief(image[v], incoming[v], without=i) for v in f.variables]
             for v, message in zip(f.variables, f.messages(inputs), strict=True):
                 updated[(i, v)] = message / max(float(message.max()), 1e-300)
         dirty = set()
@@ -214,10 +214,10 @@ def _propagate(factors: Sequence[_Factor], image: Mapping[str, Vector]) -> dict[
     return {v: _belief(image[v], incoming[v]) for v in image}
 
 
-def _belief(image: Vector, messages: Mapping[int, Vector], skip: int = -1) -> Vector:
+def _belief(image: Vector, messages: Mapping[int, Vector], without: int = -1) -> Vector:
     out = image.copy()
     for i, m in messages.items():
-        if i != skip:
+        if i != without:
             out *= m
     return out
 
