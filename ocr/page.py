@@ -24,14 +24,12 @@ from PIL import Image
 
 from canvass.errors import RefusedError
 from canvass.worksheet.layout import ARUCO_DICTIONARY, Box, WorksheetLayout
+from ocr.refusal import explain_missing_markers
 
 Gray = NDArray[np.uint8]
 DETECT_SIDE = 1600  # longest side of the copy markers are searched in
 CORNER_NAMES = ("top-left", "top-right", "bottom-right", "bottom-left")
 MAX_REPROJECTION_PX = 0.012  # of the page diagonal in the photo
-# Set on generated photos (good ones against the `blurred` and `not_a_worksheet` rejects):
-BLUR_FINE_MAX = 45.0  # p99 |Laplacian| on the detection copy: below it, nothing is sharp
-BLUR_COARSE_MAX = 70.0  # ... and at 200 px, where a blank page still has a sharp outline
 
 
 @dataclass(frozen=True)
@@ -90,25 +88,6 @@ def locate_sheet(image: Gray, layout: WorksheetLayout) -> LocatedSheet:
     _check_fit(homography, form_pts, photo_pts, image)
     scale = float(np.sqrt(abs(np.linalg.det(homography[:2, :2]))))
     return LocatedSheet(image, homography, scale)
-
-
-def explain_missing_markers(image: Gray) -> RefusedError:
-    """No marker was found: a photo too blurred to show them, or not a worksheet at all."""
-    fine = _edge_strength(image, DETECT_SIDE)
-    coarse = _edge_strength(image, 200)
-    if fine < BLUR_FINE_MAX and coarse < BLUR_COARSE_MAX:
-        return RefusedError("the photo is too blurred to read: hold the phone still and retake it")
-    return RefusedError(
-        "this is not a worksheet (no corner markers found): photograph a canvass "
-        "Caucus Math Worksheet, the whole sheet flat in view"
-    )
-
-
-def _edge_strength(image: Gray, side: int) -> float:
-    factor = min(1.0, side / max(image.shape))
-    small = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    laplacian = cv2.Laplacian(small.astype(np.float32), cv2.CV_32F)
-    return float(np.percentile(np.abs(laplacian), 99))
 
 
 def _detect_markers(image: Gray) -> dict[int, NDArray[np.float32]]:
