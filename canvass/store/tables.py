@@ -162,6 +162,9 @@ class ReadingRow(SQLModel, table=True):
     reading_json: str
     crops_dir: str | None = Field(default=None, max_length=255)
     read_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # The test code of a logic-and-accuracy test sheet's QR (null for every real sheet);
+    # such a reading has status "test" and never counts as a precinct's paper.
+    test_sheet: str | None = Field(default=None, max_length=32)
 
 
 class AuditRow(SQLModel, table=True):
@@ -288,3 +291,35 @@ class LoginFailureRow(SQLModel, table=True):
     username: str = Field(max_length=64, index=True)
     address: str = Field(max_length=64, index=True)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class DeckRow(SQLModel, table=True):
+    """A county's logic-and-accuracy test deck: test sheets printed with scripted values
+    that staff copy by hand, photograph and upload, so the county learns how the reader
+    does on its own people's handwriting and phones (`canvass testdeck`)."""
+
+    __tablename__ = "testdeck"
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: str = Field(foreign_key="election.id", max_length=64)
+    county: str = Field(max_length=128, index=True)
+    seed: int
+    created_by: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class DeckSheetRow(SQLModel, table=True):
+    """One test sheet of a deck: its code (printed in its QR payload), the precinct whose
+    form it is, who is to write it, and the values scripted for it (JSON: field key ->
+    number, or null for a field to leave blank)."""
+
+    __tablename__ = "testdeck_sheet"
+    __table_args__ = (UniqueConstraint("deck_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deck_id: int = Field(foreign_key="testdeck.id", index=True)
+    number: int
+    code: str = Field(max_length=32, unique=True)
+    precinct_id: str = Field(max_length=64)
+    writer: str | None = Field(default=None, max_length=128)
+    values_json: str
