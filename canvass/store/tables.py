@@ -323,3 +323,25 @@ class DeckSheetRow(SQLModel, table=True):
     precinct_id: str = Field(max_length=64)
     writer: str | None = Field(default=None, max_length=128)
     values_json: str
+
+
+class UploaderClaimRow(SQLModel, table=True):
+    """What an uploader said of a photo they sent: the precinct they typed (`kind`
+    `typed_precinct`), or that the sheet says something else than the machine read
+    (`sheet_differs`: which fields and what the sheet says, JSON field key -> number).
+    Evidence for reviewers; it never changes a number by itself. `digest` names the claim's
+    content, so a replay is the same row."""
+
+    __tablename__ = "uploader_claim"
+    __table_args__ = (UniqueConstraint("photo_id", "uploader", "digest"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: str = Field(foreign_key="election.id", max_length=64)
+    photo_id: int = Field(foreign_key="photo.id", index=True)
+    uploader: str = Field(max_length=128)
+    kind: str = Field(max_length=16)  # typed_precinct | sheet_differs
+    precinct_id: str | None = Field(default=None, max_length=64, index=True)
+    typed: str | None = Field(default=None, max_length=64)
+    values_json: str
+    digest: str = Field(max_length=64)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
