@@ -10,8 +10,9 @@ number written, zeros too (the officials copy the tabulator's tape, and the shee
 and written again over it. Everything that happens is returned as ground truth, field by
 field.
 
-Digits come only from the one split of digits.png the caller asks for, so evaluation
-photos never hold a sample the reader was trained or calibrated on.
+Digits come only from the one split of digits.png (or of Semeion's second population of
+writers) the caller asks for, so evaluation photos never hold a sample the reader was
+trained or calibrated on.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from canvass.forms.spec import PRINTED, ColumnSum, FormSpec, parse_key
-from canvass.handwriting import DigitSamples, Split, load_digits
+from canvass.handwriting import DigitSamples, Split, is_semeion, load_samples
 from canvass.synth.pen import Pen, glyph, random_pen, stamp, stroke_mask
 from canvass.worksheet.layout import Box, Field, WorksheetLayout
 from canvass.worksheet.render import BOX_LINE
@@ -35,20 +36,26 @@ CROSS_OUT_RATE = 0.15  # sheets with one struck-through, rewritten number
 
 @dataclass(frozen=True)
 class DigitBank:
-    """The samples of one split, indexed by the digit they show."""
+    """The samples of one split, indexed by the digit they show; `source` names the
+    handwriting ("mnist" for digits.png, "semeion" for Semeion's CSV)."""
 
     split: Split
     samples: DigitSamples
     by_label: tuple[NDArray[np.int64], ...]
+    source: str = "mnist"
 
     @classmethod
     def load(cls, path: Path, split: Split) -> DigitBank:
-        samples = load_digits(path, split)
+        """The split's samples from digits.png, or from Semeion's CSV (a second population
+        of writers, outside NIST: `canvass.handwriting.load_semeion`)."""
+        samples = load_samples(path, split)
         by_label = tuple(np.flatnonzero(samples.labels == d) for d in range(10))
-        return cls(split=split, samples=samples, by_label=by_label)
+        source = "semeion" if is_semeion(path) else "mnist"
+        return cls(split=split, samples=samples, by_label=by_label, source=source)
 
     def pick(self, digit: int, rng: np.random.Generator) -> tuple[int, NDArray[np.uint8]]:
-        """A random sample of `digit`: its id in digits.png and its 20x20 image."""
+        """A random sample of `digit`: its id in its source and its image (20x20 for
+        digits.png, 40x40 for Semeion)."""
         choices = self.by_label[digit]
         at = int(choices[int(rng.integers(len(choices)))])
         return int(self.samples.ids[at]), self.samples.images[at]

@@ -59,7 +59,8 @@ class PhotoJob:
 @dataclass(frozen=True)
 class SynthConfig:
     """Settings shared by every photo of a set. `size` fixes the photo's (width, height)
-    instead of drawing a phone size; `scale` shrinks either (tests use ~0.25)."""
+    instead of drawing a phone size; `scale` shrinks either (tests use ~0.25).
+    `digits_path` is digits.png or a Semeion CSV (`canvass.handwriting.load_samples`)."""
 
     seed: int
     split: Split
@@ -205,6 +206,8 @@ def make_photo(
         else [],
         "conditions": photo.conditions,
     }
+    if bank.source != "mnist":  # digits.png's sets keep their bytes: no key for the default
+        truth["handwriting"] = bank.source
     return photo.jpeg, truth
 
 
