@@ -1,20 +1,26 @@
 """Benchmark of the page reader on generated photos whose handwriting it never trained on.
 
     python -m bench.read [--count 500] [--calibration 120] [--out bench-out]
+                         [--semeion fixtures/handwriting/semeion.csv | --semeion none]
                          [--election fixtures/elections/iowa2020-general.json]
 
-Measures the built-in Iowa 2020 caucus worksheet; with `--election FILE`, also that
-election's form on photos of its own sheets (the same counts, in `--out/<election id>/`),
-and prints the two side by side.
+Measures the built-in Iowa 2020 caucus worksheet written by two populations of writers:
+digits.png's (MNIST, NIST's) and Semeion's (about 80 people outside NIST, in
+`--out/semeion/`), side by side; with `--election FILE`, also that election's form on photos
+of its own sheets (the same counts, in `--out/<election id>/`), beside the caucus sheet.
 
 1. Generates two sets with `canvass synth photos` (cached in --out): calibration photos
    written with the `calibrate` digit samples, evaluation photos with the `evaluate` ones
-   (plus 10% photos that must be rejected, of each kind).
+   (plus 10% photos that must be rejected, of each kind); the same seeds for each
+   population and form.
 2. Reads every photo on all cores, keeping each field's per-box probabilities.
 3. Chooses the confidence bands on the calibration set only (one set of bands for every
    form measured, as the reader has), then measures on the evaluation set: silent errors,
-   read rate, verification of true and of hard wrong values, rejections, speed (one core)
-   and the tesseract baseline. Prints a table, writes JSON.
+   read rate, verification of true and of wrong values of every kind (`bench.read_wrong`),
+   each count with its one-sided 95% upper bound, rejections, speed (one core) and the
+   tesseract baseline. Prints tables, writes JSON.
+4. Fits the bands on each population's calibration photos and measures them on each
+   population's evaluation photos (`read-populations.json`).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
@@ -35,51 +41,96 @@ from typing import Any
 
 from bench.read_results import FieldSample, PhotoResult
 
+SEMEION = Path(__file__).resolve().parents[1] / "fixtures" / "handwriting" / "semeion.csv"
+
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_THREAD_LIMIT"):
         os.environ.setdefault(var, "1")  # one core per worker, before numpy loads its BLAS
-    from bench.read_report import choose_bands, print_comparison, report
+    from bench.read_print import print_comparison, print_cross, print_table, print_wrong_kinds
+    from bench.read_report import choose_bands, cross_calibration, report
     from bench.read_support import election as load
 
     out = Path(args.out)
-    elections: list[tuple[Path, str | None]] = [(out, None)]
+    plans = [Plan("MNIST", out, None, None)]
+    if args.semeion != "none":
+        plans.append(Plan("Semeion", out / "semeion", None, str(Path(args.semeion).resolve())))
     if args.election:
         path = str(Path(args.election).resolve())
-        elections.append((out / load(path).id, path))
+        plans.append(Plan("MNIST", out / load(path).id, path, None))
     sets = [
-        (folder, election, *read_sets(folder, args, election)) for folder, election in elections
+        (plan, *read_sets(plan.folder, args, plan.election, plan.handwriting)) for plan in plans
     ]
     # The reader has one set of bands for every form: chosen on every form's calibration
-    # photos together (with the caucus sheet alone, exactly as before).
+    # photos of digits.png's writers together (with the caucus sheet alone, exactly as
+    # before); the second population is measured with bands it was not fitted on.
     bands = choose_bands(
-        [s for *_, cal, _ in sets for p in cal if p.status == "read" for s in p.fields]
+        [
+            s
+            for plan, cal, _ in sets
+            if plan.population == "MNIST"
+            for p in cal
+            if p.status == "read"
+            for s in p.fields
+        ]
     )
     runs = []
-    for folder, election, calibration, evaluation in sets:
-        ev = folder / "photos-evaluate"
-        timing = _time_one_core(ev, args.timing, election)
-        baseline = _tesseract_baseline(ev, args.tesseract, election)
-        figures = report(calibration, evaluation, timing, baseline, load(election), bands)
-        (folder / "read.json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
-        print(f"\nwrote {folder / 'read.json'}")
+    for plan, calibration, evaluation in sets:
+        ev = plan.folder / "photos-evaluate"
+        timing = _time_one_core(ev, args.timing, plan.election)
+        baseline = _tesseract_baseline(ev, args.tesseract, plan.election)
+        figures = report(calibration, evaluation, timing, baseline, load(plan.election), bands)
+        figures["population"] = plan.population
+        print_table(figures)
+        (plan.folder / "read.json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
+        print(f"\nwrote {plan.folder / 'read.json'}")
         runs.append(figures)
-    if len(runs) > 1:
-        print_comparison(runs)
+    caucus = [f for f, (plan, *_) in zip(runs, sets, strict=True) if plan.election is None]
+    if len(caucus) > 1:
+        print_comparison(caucus, "The two populations of writers side by side (caucus sheet)")
+        populations = {plan.population: (cal, ev) for plan, cal, ev in sets if not plan.election}
+        cross = cross_calibration(populations)
+        print_cross(cross)
+        both = out / "read-populations.json"
+        both.write_text(json.dumps({"runs": caucus, "cross": cross}, indent=1), encoding="utf-8")
+        print(f"\nwrote {both}")
+    print_wrong_kinds(runs)
+    forms = [f for f, (plan, *_) in zip(runs, sets, strict=True) if plan.population == "MNIST"]
+    if len(forms) > 1:
+        title = (
+            "The forms side by side (one set of bands, chosen on every form's calibration photos)"
+        )
+        print_comparison(forms, title)
         both = out / "read-forms.json"
-        both.write_text(json.dumps(runs, indent=1), encoding="utf-8")
+        both.write_text(json.dumps(forms, indent=1), encoding="utf-8")
         print(f"\nwrote {both}")
     return 0
 
 
+@dataclass(frozen=True)
+class Plan:
+    """One set of photos to measure: whose writing (`population`), where, which election's
+    sheets (None: the built-in caucuses) and which handwriting file (None: digits.png)."""
+
+    population: str
+    folder: Path
+    election: str | None
+    handwriting: str | None
+
+
 def read_sets(
-    out: Path, args: argparse.Namespace, election: str | None
+    out: Path, args: argparse.Namespace, election: str | None, handwriting: str | None = None
 ) -> tuple[list[PhotoResult], list[PhotoResult]]:
     """The calibration and evaluation photos of one election's sheets (None: the built-in
-    caucuses), generated once under `out` and read."""
-    cal = _generate(out / "photos-calibrate", args.calibration, "calibrate", 101, 0.0, election)
-    ev = _generate(out / "photos-evaluate", args.count, "evaluate", 202, args.rejects, election)
+    caucuses), written with digits.png's samples or `handwriting`'s (a Semeion CSV),
+    generated once under `out` and read."""
+    cal = _generate(
+        out / "photos-calibrate", args.calibration, "calibrate", 101, 0.0, election, handwriting
+    )
+    ev = _generate(
+        out / "photos-evaluate", args.count, "evaluate", 202, args.rejects, election, handwriting
+    )
     return _read_all(cal, args.workers, election), _read_all(ev, args.workers, election)
 
 
@@ -93,6 +144,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--timing", type=int, default=20, help="photos timed on one core")
     parser.add_argument("--tesseract", type=int, default=200, help="fields for the baseline")
     parser.add_argument(
+        "--semeion",
+        default=str(SEMEION),
+        help="the second population of writers (Semeion's CSV), measured beside digits.png's "
+        "with bands fitted on the first; 'none' to skip it",
+    )
+    parser.add_argument(
         "--election",
         default=None,
         help="an election file whose sheets to measure beside the caucus worksheet "
@@ -105,13 +162,21 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _generate(
-    folder: Path, count: int, split: str, seed: int, rejects: float, election: str | None
+    folder: Path,
+    count: int,
+    split: str,
+    seed: int,
+    rejects: float,
+    election: str | None,
+    handwriting: str | None = None,
 ) -> Path:
     """`canvass synth photos`, unless the folder already holds this very set."""
     stamp = folder / "bench-set.json"
     wanted: dict[str, Any] = {"count": count, "split": split, "seed": seed, "rejects": rejects}
     if election is not None:
         wanted["election"] = election
+    if handwriting is not None:
+        wanted["handwriting"] = handwriting
     if stamp.exists() and json.loads(stamp.read_text()) == wanted:
         return folder
     command = [
@@ -131,6 +196,7 @@ def _generate(
         "--rejects",
         str(rejects),
         *(["--election", election] if election else []),
+        *(["--handwriting", handwriting] if handwriting else []),
     ]
     subprocess.run(command, check=True)
     stamp.write_text(json.dumps(wanted))

@@ -1,22 +1,23 @@
 """The benchmark's arithmetic: bands chosen on calibration photos, figures on evaluation
-photos, a printed table. Kept apart from the runner so it can be tested on small samples."""
+photos, bands fitted on one population measured on another. Kept apart from the runner
+(and from the printing, `bench.read_print`) so it can be tested on small samples."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from rich.console import Console
-from rich.table import Table
 
-from bench.read_results import CONFUSED, REJECT_WORDS, FieldSample, PhotoResult
+from bench.read_results import REJECT_WORDS, FieldSample, PhotoResult
+from bench.read_stats import upper_bound
+from bench.read_wrong import Supporter, WrongTally, tally_wrong
 from canvass.elections.iowa2020 import build_iowa2020
 from canvass.model import Election, FieldReading
 from canvass.settings import BUILTIN_DATA
 from ocr.assemble import Bands, assemble_field
-from ocr.verify import support_for
+from ocr.verify import value_probability
 from reconcile.joint import SheetOdds, support_sheet
 from reconcile.sheet_math import sheet_model
 
@@ -24,7 +25,6 @@ TARGET_SILENT = 1e-4
 TARGET_WRONG = 1e-4
 CLEAR_THRESHOLD = 0.999
 ODDS_GRID = (10.0, 100.0, 1000.0, 10000.0, 100000.0)
-Supporter = Callable[[str, int], float]
 
 
 def value_of(reading: FieldReading) -> int | None:
@@ -84,6 +84,7 @@ def field_figures(photos: Sequence[PhotoResult], bands: Bands) -> dict[str, Any]
         "status_counts": counts,
         "silent_errors": silent,
         "silent_error_rate": silent / total,
+        "silent_error_bound": upper_bound(silent, len(fields)),
         "read_rate": (counts["ok"] + counts["blank"]) / total,
         "accuracy": (counts["ok"] + counts["blank"] - silent) / total,
         "uncertain_rate": counts["uncertain"] / total,
@@ -100,22 +101,6 @@ def field_figures(photos: Sequence[PhotoResult], bands: Bands) -> dict[str, Any]
         },
         "left_blank_accuracy": left_blank_right / ((len(fields) - written) or 1),
     }
-
-
-def hard_alternatives(truth: int, boxes: int) -> list[int]:
-    """Wrong values a report could carry: a digit turned into its usual confusion, two
-    digits transposed, off by one, the leading digit dropped (each only if it fits the
-    boxes)."""
-    text = str(truth)
-    out = {truth + 1, max(0, truth - 1)}
-    if len(text) >= 2:
-        out.add(int(text[1:]))
-    for i, ch in enumerate(text):
-        swapped = text[:i] + str(CONFUSED[int(ch)]) + text[i + 1 :]
-        out.add(int(swapped))
-    if len(text) >= 2:
-        out.add(int(text[:-2] + text[-1] + text[-2]))
-    return sorted(v for v in out if v != truth and len(str(v)) <= boxes)
 
 
 @lru_cache(maxsize=1)
@@ -137,7 +122,7 @@ def supporters(
         for s in photo.fields
     }
     if odds is None:
-        return lambda key, value: support_for(fields[key], value).probability
+        return lambda key, value: value_probability(fields[key].boxes, value)
     sheet = support_sheet(fields, sheet_model(election or iowa(), photo.precinct or ""), odds)
     return sheet.support
 
@@ -148,9 +133,11 @@ def verification_figures(
     odds: SheetOdds | None = None,
     election: Election | None = None,
 ) -> dict[str, Any]:
-    """Of the true values, how many the paper verifies; of the hard wrong values (what a
-    report typed wrong could say), how many it wrongly verifies."""
-    true_ok = wrong_total = wrong_ok = total = nonblank = nonblank_ok = 0
+    """Of the true values, how many the paper verifies; of the wrong values a report could
+    carry (`bench.read_wrong`: the classic kinds and Sirekap's), how many it wrongly
+    verifies, each count with its 95% upper bound."""
+    true_ok = total = nonblank = nonblank_ok = 0
+    wrong = WrongTally()
     for photo in photos:
         if photo.status != "read" or photo.kind != "good":
             continue
@@ -161,18 +148,14 @@ def verification_figures(
             true_ok += verified
             nonblank += s.truth != 0
             nonblank_ok += verified and s.truth != 0
-            for wrong in hard_alternatives(s.truth, len(s.rows)):
-                wrong_total += 1
-                wrong_ok += support(s.key, wrong) >= threshold
+        tally_wrong(photo.fields, support, threshold, wrong)
     return {
         "threshold": threshold,
         "odds": None if odds is None else odds.default,
         "true_values": total,
         "true_verified_rate": true_ok / (total or 1),
         "nonblank_verified_rate": nonblank_ok / (nonblank or 1),
-        "wrong_values": wrong_total,
-        "wrong_verified": wrong_ok,
-        "wrong_verified_rate": wrong_ok / (wrong_total or 1),
+        **wrong.figures(),
     }
 
 
@@ -217,8 +200,7 @@ def report(
     bands: Bands | None = None,
 ) -> dict[str, Any]:
     """Every figure of one form's photos (`election` the photos' own, by default the
-    built-in Iowa caucuses), printed as a table; `bands` by default chosen on
-    `calibration`."""
+    built-in Iowa caucuses); `bands` by default chosen on `calibration`."""
     election = election or iowa()
     bands = bands or choose_bands([s for p in calibration if p.status == "read" for s in p.fields])
     figures = {
@@ -237,147 +219,34 @@ def report(
         "speed": timing,
         "tesseract_baseline": baseline,
     }
-    print_table(figures)
     return figures
 
 
-def print_table(f: dict[str, Any]) -> None:
-    fields, ver, rej, speed = f["fields"], f["verification"], f["rejection"], f["speed"]
-    title = f"Page reader on evaluation photos: {f.get('form', 'caucus-math-worksheet')}"
-    table = Table("measure", "value", "target", title=title)
-    table.add_row(
-        "photos (calibration / evaluation)",
-        f"{f['calibration_photos']} / {f['evaluation_photos']}",
-        "",
-    )
-    table.add_row("fields measured", str(fields["fields"]), ">= 20,000")
-    table.add_row(
-        "silent errors (ok/blank but wrong)",
-        f"{fields['silent_errors']} ({fields['silent_error_rate']:.5%})",
-        "<= 0.01%",
-    )
-    table.add_row("read rate (ok or blank)", f"{fields['read_rate']:.2%}", ">= 98%")
-    table.add_row("read rate, non-blank fields", f"{fields['nonblank_read_rate']:.2%}", ">= 90%")
-    for name, v in (("image alone", ver), ("with the sheet's sums", f["verification_sheet"])):
-        table.add_row(f"true values verified, {name}", f"{v['true_verified_rate']:.2%}", ">= 99.5%")
-        table.add_row(f"  of them non-blank, {name}", f"{v['nonblank_verified_rate']:.2%}", "")
-        table.add_row(
-            f"hard wrong values verified, {name}",
-            f"{v['wrong_verified']} of {v['wrong_values']}",
-            "<= 0.01%",
-        )
-    for kind, row in rej["by_kind"].items():
-        table.add_row(
-            f"rejected with the right reason: {kind}",
-            f"{row['rejected_right_reason']} of {row['photos']}",
-            "all",
-        )
-    table.add_row(
-        "good photos rejected", f"{rej['good_rejected']} of {rej['good_photos']}", "<= 1%"
-    )
-    table.add_row("median read, one core", f"{speed['median_read_s'] * 1000:.0f} ms", "")
-    table.add_row("median full-resolution decode", f"{speed['median_decode_s'] * 1000:.0f} ms", "")
-    table.add_row("read / decode", f"{speed['ratio']:.2f}x", "<= 2x")
-    tb = f["tesseract_baseline"]
-    table.add_row(
-        "tesseract baseline (exact, ms/field)",
-        f"{tb['exact']:.1%}, {tb['ms_per_field']:.0f} ms",
-        "",
-    )
-    table.add_row(
-        "bands chosen (ok / blank)", f"{f['bands']['ok']:.6f} / {f['bands']['blank']:.6f}", ""
-    )
-    table.add_row(
-        "sheet odds (reconcile.joint.SheetOdds)", f"{f['verification_sheet']['odds']:g}", ""
-    )
-    Console().print(table)
-    grid = Table(
-        "odds",
-        "true verified",
-        "non-blank verified",
-        "hard wrong verified",
-        title="The sheet's sums at other odds (calibration photos)",
-    )
-    for row in f["odds_on_calibration"]:
-        grid.add_row(
-            f"{row['odds']:g}",
-            f"{row['true_verified_rate']:.2%}",
-            f"{row['nonblank_verified_rate']:.2%}",
-            f"{row['wrong_verified']} of {row['wrong_values']}",
-        )
-    Console().print(grid)
-
-
-def print_comparison(runs: Sequence[dict[str, Any]]) -> None:
-    """The headline figures of each form's run side by side (the same photo counts)."""
-    title = "The forms side by side (one set of bands, chosen on every form's calibration photos)"
-    table = Table("measure", *(f["form"] for f in runs), title=title)
-    rows: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
-        (
-            "photos (calibration / evaluation)",
-            lambda f: f"{f['calibration_photos']} / {f['evaluation_photos']}",
-        ),
-        ("fields measured (good photos)", lambda f: f"{f['fields']['fields']:,}"),
-        ("non-blank fields", lambda f: f"{f['fields']['nonblank_fields']:,}"),
-        ("field accuracy (ok/blank and right)", lambda f: f"{f['fields']['accuracy']:.2%}"),
-        ("read rate, non-blank fields", lambda f: f"{f['fields']['nonblank_read_rate']:.2%}"),
-        (
-            "fields with writing (a 0 written counts)",
-            lambda f: f"{f['fields']['written_fields']:,}",
-        ),
-        (
-            "  their accuracy (ok and right)",
-            lambda f: f"{f['fields']['written_accuracy']:.2%}",
-        ),
-        (
-            "  their wrong numbers passed",
-            lambda f: str(f["fields"]["written_silent_errors"]),
-        ),
-        (
-            "fields left blank (zeros): accuracy",
-            lambda f: (
-                f"{f['fields']['left_blank_accuracy']:.2%}"
-                if f["fields"]["left_blank_fields"]
-                else "none left blank"
-            ),
-        ),
-        *(
-            (f"  written numbers of {n} digit{'s' if n > 1 else ''}: accuracy", _by_digits(n))
-            for n in (1, 2, 3, 4)
-        ),
-        (
-            "wrong numbers passed (ok/blank but wrong)",
-            lambda f: f"{f['fields']['silent_errors']} ({f['fields']['silent_error_rate']:.4%})",
-        ),
-        ("unreadable share", lambda f: f"{f['fields']['unreadable_rate']:.2%}"),
-        ("uncertain share", lambda f: f"{f['fields']['uncertain_rate']:.2%}"),
-        (
-            "true values verified, with the sums",
-            lambda f: f"{f['verification_sheet']['true_verified_rate']:.2%}",
-        ),
-        (
-            "hard wrong values verified, with the sums",
-            lambda f: (
-                f"{f['verification_sheet']['wrong_verified']} of "
-                f"{f['verification_sheet']['wrong_values']:,}"
-            ),
-        ),
-        (
-            "good photos refused",
-            lambda f: f"{f['rejection']['good_rejected']} of {f['rejection']['good_photos']}",
-        ),
-        ("median read, one core", lambda f: f"{f['speed']['median_read_s'] * 1000:.0f} ms"),
-    ]
-    for name, shown in rows:
-        table.add_row(name, *(shown(f) for f in runs))
-    Console().print(table)
-
-
-def _by_digits(n: int) -> Callable[[dict[str, Any]], str]:
-    """The accuracy on written numbers of `n` digits, and how many there were."""
-
-    def shown(f: dict[str, Any]) -> str:
-        row = f["fields"]["written_by_digits"].get(str(n))
-        return f"{row['accuracy']:.2%} of {row['fields']:,}" if row else "none"
-
-    return shown
+def cross_calibration(
+    populations: Mapping[str, tuple[Sequence[PhotoResult], Sequence[PhotoResult]]],
+) -> list[dict[str, Any]]:
+    """Bands fitted on each population's calibration photos (and on all of them together),
+    measured on every population's evaluation photos: does confidence fitted on one set of
+    writers hold its error rate on writers it never saw? `populations`: name ->
+    (calibration, evaluation)."""
+    fits = {name: cal for name, (cal, _) in populations.items()}
+    if len(fits) > 1:
+        fits = {**fits, "all": [p for cal in fits.values() for p in cal]}
+    rows = []
+    for fitted_on, calibration in fits.items():
+        bands = choose_bands([s for p in calibration if p.status == "read" for s in p.fields])
+        for measured_on, (_, evaluation) in populations.items():
+            f = field_figures(evaluation, bands)
+            rows.append(
+                {
+                    "fitted_on": fitted_on,
+                    "measured_on": measured_on,
+                    "bands": {"ok": bands.ok, "blank": bands.blank},
+                    "fields": f["fields"],
+                    "silent_errors": f["silent_errors"],
+                    "silent_error_bound": f["silent_error_bound"],
+                    "read_rate": f["read_rate"],
+                    "nonblank_read_rate": f["nonblank_read_rate"],
+                }
+            )
+    return rows
