@@ -2,8 +2,10 @@
 under `bench-out/`:
 
 - `python -m bench.read`: the page reader on generated photos whose handwriting it never
-  trained on (`read_results.py` what is measured, `read_report.py` the figures,
-  `read_support.py` what its worker processes share).
+  trained on, by digits.png's writers and by Semeion's (`read_results.py` what is measured,
+  `read_report.py` the figures, `read_wrong.py` the wrong values tried by kind,
+  `read_stats.py` the 95% bounds, `read_print.py` the tables, `read_support.py` what its
+  worker processes share).
 - `python -m bench.digits`: the digit model alone, against the tesseract baseline.
 - `python -m bench.state`: the whole state's photos through intake, reading and
   reconciliation (`state_run.py`, `profile_read.py`).
