@@ -7,21 +7,22 @@ is used when the settings name one. Alembic owns the schema from the first table
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from canvass.errors import NotReadyError, StorageError
 from canvass.settings import Settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -61,6 +62,8 @@ def open_engine(settings: Settings) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -69,14 +72,27 @@ def alembic_config(engine: Engine) -> Config:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision; safe to run on an up-to-date database."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
 
 
 def require_current_schema(engine: Engine) -> None:
-    """Refuse to work on a database that was never initialised or is behind the code."""
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-    with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
+    """Refuse to work on a database that was never initialised or is behind the code.
+
+    Every command runs this, so it answers without importing alembic (a third of a
+    second): the revision stored in `alembic_version` against the newest one in
+    `migrations/versions` (`schema_head`). A branched history, which this simple reading
+    does not judge, is left to alembic itself."""
+    head = schema_head()
+    stored: list[str] = []
+    if head is not None:
+        with engine.connect() as conn:
+            stored = _stored_revisions(conn)
+    if head is None or len(stored) > 1:
+        current, head = _revisions_by_alembic(engine)
+    else:
+        current = stored[0] if stored else None
     if current is None:
         raise NotReadyError("the database has not been set up: run `canvass init` first")
     if current != head:
@@ -84,6 +100,57 @@ def require_current_schema(engine: Engine) -> None:
             f"the database schema is at {current}, the code needs {head}: "
             "run `canvass init` to upgrade"
         )
+
+
+def _stored_revisions(conn: Any) -> list[str]:
+    if not inspect(conn).has_table("alembic_version"):
+        return []
+    return [str(r) for r in conn.execute(text("SELECT version_num FROM alembic_version")).scalars()]
+
+
+@cache
+def schema_head() -> str | None:
+    """The newest revision of the migrations: the one no other revision revises (None
+    when that is not exactly one, or a file does not say plainly; alembic decides then).
+    Read from the files' `revision` and `down_revision` assignments, not by importing them."""
+    revisions: dict[str, tuple[str, ...]] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        names = _assigned_strings(path)
+        revision = names.get("revision")
+        if not isinstance(revision, str):
+            return None
+        down = names.get("down_revision")
+        revisions[revision] = (down,) if isinstance(down, str) else tuple(down or ())
+    revised = {down for downs in revisions.values() for down in downs}
+    heads = [r for r in revisions if r not in revised]
+    return heads[0] if len(heads) == 1 else None
+
+
+def _assigned_strings(path: Path) -> dict[str, Any]:
+    """Module-level `name = <literal>` assignments of a migration file."""
+    found: dict[str, Any] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        target, value = None, None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        if isinstance(target, ast.Name) and value is not None:
+            try:
+                found[target.id] = ast.literal_eval(value)
+            except ValueError:
+                found[target.id] = None
+    return found
+
+
+def _revisions_by_alembic(engine: Engine) -> tuple[str | None, str | None]:
+    """(the database's revision, the code's head), as alembic reads them."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision(), head
 
 
 @contextmanager
