@@ -27,7 +27,6 @@ from canvass.store.accounts import acting_account
 from canvass.store.decide import DecisionOutcome, check_decision, decide
 from canvass.store.review import QueueItem, claim, release
 from canvass.store.review import queue_item_by_id as item_by_id
-from canvass.stories.reconcile import recheck_precinct
 from canvass.worksheet.layout import build_layout
 
 
@@ -82,6 +81,10 @@ def decide_item(
         raise
     if outcome.status != "resolved":
         return outcome
+    # imported here: reconciling brings the reader's box arithmetic (numpy), which
+    # listing the queue (`canvass queue`, the queue page) does not need
+    from canvass.stories.reconcile import recheck_precinct
+
     settled = recheck_precinct(engine, election, item.precinct_id, now)
     if not settled:
         return outcome
