@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from canvass.cli import build_app
-from canvass.cli.math_cmd import read_tallies
+from canvass.cli.math_files import read_tallies
 from canvass.errors import InputError, NotFoundError
 from canvass.settings import REPO_ROOT
 from tests.support.iowa import EXPECTED_COUNTS

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from canvass.cli.math_cmd import check_sheets, read_sheets
+from canvass.cli.math_files import check_sheets, read_sheets
 from canvass.errors import InputError
 from canvass.forms.registry import form_of
 from canvass.forms.spec import key_of

@@ -1,5 +1,11 @@
 """The `canvass` command line. Errors from the core are translated here, once, into one
-line on stderr and the error's exit code."""
+line on stderr and the error's exit code.
+
+Every command is registered at start (so `--help` lists them all, with their docstrings)
+but imports its work only when it runs: command modules import typer, the standard
+library and `canvass.cli.common` at module level, nothing heavier (OpenCV, the reader,
+the photo generator, the web app, the database). A new command or group follows the same
+pattern; `tests/test_cli_imports.py` checks `--help`, `status` and `queue` stay light."""
 
 from __future__ import annotations
 
@@ -9,7 +15,6 @@ import typer
 
 from canvass.cli import setup_cmds
 from canvass.errors import CanvassError
-from canvass.settings import load_settings
 
 
 def build_app() -> typer.Typer:
@@ -23,6 +28,8 @@ def build_app() -> typer.Typer:
 
     @app.callback()
     def _read_settings(ctx: typer.Context) -> None:
+        from canvass.settings import load_settings
+
         ctx.obj = load_settings()
 
     app.command("init")(setup_cmds.init)

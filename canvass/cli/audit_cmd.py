@@ -6,11 +6,12 @@ import typer
 
 from canvass.cli.common import JsonFlag, emit_json, open_database, settings_of, stderr_console
 from canvass.errors import StorageError
-from canvass.store.audit import verify_chain
 
 
 def verify(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Check every audit entry; print the head hash to compare with signed reports."""
+    from canvass.store.audit import verify_chain
+
     check = verify_chain(open_database(settings_of(ctx)))
     if as_json:
         emit_json(

@@ -9,17 +9,13 @@ import typer
 
 from canvass.cli.common import JsonFlag, emit_json, open_database, settings_of, stderr_console
 from canvass.errors import InputError
-from canvass.store.certify import STATE
-from canvass.store.elections import load_election
-from canvass.store.types import utcnow
-from canvass.stories import certify as certification
-from canvass.stories.certify import certified_folder, certify_scope, signer_named
-from canvass.stories.results import results_csv, served_results
 
 CountyOpt = Annotated[str | None, typer.Option(help="The county.")]
 
 
 def _scope(county: str | None, state: bool) -> str:
+    from canvass.store.certify import STATE
+
     if bool(county) == state:
         raise InputError("name exactly one of --county NAME or --state")
     return STATE if state else str(county)
@@ -38,6 +34,10 @@ def certify(
 ) -> None:
     """Sign off a county (or the state) as your account: refused, with the list, while
     anything is open, and when the account may not sign it."""
+    from canvass.store.elections import load_election
+    from canvass.store.types import utcnow
+    from canvass.stories.certify import certified_folder, certify_scope, signer_named
+
     settings = settings_of(ctx)
     engine = open_database(settings)
     election = load_election(engine)
@@ -63,6 +63,10 @@ def reopen_scope(
 ) -> None:
     """Unfreeze a certified county or the state (an administrator's act, logged), and say
     what the live numbers, which apply from now on, change against the ones signed."""
+    from canvass.store.elections import load_election
+    from canvass.store.types import utcnow
+    from canvass.stories import certify as certification
+
     engine = open_database(settings_of(ctx))
     scope = _scope(county, state)
     changes = certification.reopen_scope(
@@ -89,6 +93,9 @@ def results(
     """Results backed by the paper (the sheet's numbers; SDE where the rules allocate
     delegates), with totals; a certified county's as signed. Each row says which fields
     are not settled yet."""
+    from canvass.store.elections import load_election
+    from canvass.stories.results import results_csv, served_results
+
     engine = open_database(settings_of(ctx))
     election = load_election(engine)
     rows = served_results(engine, election, county)

@@ -1,4 +1,11 @@
-"""What every command shares: the settings from the context, JSON output, progress bars."""
+"""What every command shares: the settings from the context, JSON output, progress bars.
+
+Kept light on purpose (issue 17): every command module imports this one, and `canvass
+--help`, `status`, `queue` must start in well under a second, so the database, rich's
+progress bars and the like are imported inside the functions that use them. Command
+modules follow the same rule: at module level only typer, the standard library and this
+module; each command imports its work (OpenCV, the reader, the generator, the web app,
+the store) inside its function. `tests/test_cli_imports.py` holds them to it."""
 
 from __future__ import annotations
 
@@ -6,16 +13,16 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import Engine
 
-from canvass.progress import ProgressCallback
-from canvass.settings import Settings, load_settings
-from canvass.store.db import open_engine, require_current_schema
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy import Engine
+
+    from canvass.progress import ProgressCallback
+    from canvass.settings import Settings
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")]
 
@@ -23,6 +30,8 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdo
 def settings_of(ctx: typer.Context) -> Settings:
     """The settings the top-level callback read from the environment."""
     if ctx.obj is None:
+        from canvass.settings import load_settings
+
         ctx.obj = load_settings()
     settings: Settings = ctx.find_root().obj or ctx.obj
     return settings
@@ -30,6 +39,8 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 def open_database(settings: Settings) -> Engine:
     """An engine on an initialised, up-to-date database (else a NotReadyError saying what to do)."""
+    from canvass.store.db import open_engine, require_current_schema
+
     engine = open_engine(settings)
     require_current_schema(engine)
     return engine
@@ -42,7 +53,15 @@ def emit_json(value: Any) -> None:
 
 
 def stderr_console() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True)
+
+
+def stdout_console() -> Console:
+    from rich.console import Console
+
+    return Console()
 
 
 @contextmanager
@@ -52,6 +71,14 @@ def progress_bar(description: str, quiet: bool) -> Iterator[ProgressCallback]:
     if quiet or not console.is_terminal:
         yield lambda done, total: None
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

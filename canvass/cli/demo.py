@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from canvass.cli.common import progress_bar, settings_of
-from canvass.cli.web_cmds import serve_demo
-from canvass.demo import DemoResult, default_counties, demo_election, run_demo
-from canvass.store.types import utcnow
-from canvass.stories.review import queue_json
+from canvass.cli.common import progress_bar, settings_of, stdout_console
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from canvass.demo import DemoResult
 
 
 def demo(
@@ -38,10 +37,13 @@ def demo(
     port: Annotated[int, typer.Option(help="With --serve: the port.")] = 8000,
 ) -> None:
     """Election night on the configured database (SQLite by default), end to end."""
+    from canvass.cli.web_cmds import serve_demo
+    from canvass.demo import default_counties, demo_election, run_demo
+
     settings = settings_of(ctx)
     chosen = demo_election(settings, election)
     counties = None if every else tuple(county or default_counties(chosen) or ()) or None
-    console = Console()
+    console = stdout_console()
     where = "all counties" if counties is None else ", ".join(counties)
     console.print(f"[bold]canvass demo[/bold]: {chosen.name}, {where}; data in {settings.data_dir}")
     bar = lambda label: progress_bar(label, quiet=False)  # noqa: E731
@@ -52,6 +54,11 @@ def demo(
 
 
 def _print(console: Console, r: DemoResult) -> None:
+    from rich.table import Table
+
+    from canvass.store.types import utcnow
+    from canvass.stories.review import queue_json
+
     stages = Table("stage", "seconds", title="Time taken")
     for stage, seconds in r.seconds.items():
         stages.add_row(stage, f"{seconds:.1f}")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from canvass.cli.common import (
     JsonFlag,
@@ -16,21 +14,21 @@ from canvass.cli.common import (
     progress_bar,
     settings_of,
     stderr_console,
+    stdout_console,
 )
-from canvass.errors import InputError, NotFoundError
-from canvass.settings import Settings
-from canvass.store.elections import load_election
-from canvass.store.intake import store_reports
-from canvass.store.readings import photo_history
-from canvass.store.status import election_status
-from canvass.store.types import utcnow
-from ingest.blobs import open_blob_store, sha256_of
-from ingest.photos import Custody, Intake, ingest_paths
-from ingest.reports import SOURCES, LineError, parse_reports
-from ingest.sniff import Limits
+
+if TYPE_CHECKING:
+    from canvass.settings import Settings
+    from ingest.photos import Intake
+    from ingest.reports import LineError
 
 
 def open_intake(settings: Settings) -> Intake:
+    from canvass.store.elections import load_election
+    from ingest.blobs import open_blob_store
+    from ingest.photos import Intake
+    from ingest.sniff import Limits
+
     engine = open_database(settings)
     return Intake(
         engine=engine,
@@ -49,6 +47,10 @@ def ingest(
     as_json: JsonFlag = False,
 ) -> None:
     """Store worksheet photos (JPEG, PNG, HEIC, PDF) and queue them for reading."""
+    from rich.table import Table
+
+    from ingest.photos import Custody, ingest_paths
+
     intake = open_intake(settings_of(ctx))
     custody = Custody(uploader=uploader, client_source=source, declared_precinct=precinct)
     with progress_bar("storing photos", quiet=as_json) as progress:
@@ -59,7 +61,7 @@ def ingest(
         table = Table("file", "status", "sha256 / reason")
         for r in results:
             table.add_row(r.file, r.status, r.reason or (r.sha256 or "")[:16])
-        Console().print(table)
+        stdout_console().print(table)
     if any(r.status == "rejected" for r in results):
         raise typer.Exit(8)
 
@@ -73,6 +75,13 @@ def import_reports(
     as_json: JsonFlag = False,
 ) -> None:
     """Import electronic reports; a file with any error stores nothing."""
+    from canvass.errors import InputError
+    from canvass.store.elections import load_election
+    from canvass.store.intake import store_reports
+    from canvass.store.types import utcnow
+    from ingest.blobs import sha256_of
+    from ingest.reports import SOURCES, parse_reports
+
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
     settings = settings_of(ctx)
@@ -105,6 +114,9 @@ def _print_import(file: Path, stored: int, errors: list[LineError]) -> None:
 
 def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Progress per county and in total."""
+    from canvass.store.elections import load_election
+    from canvass.store.status import election_status
+
     engine = open_database(settings_of(ctx))
     election = load_election(engine)
     result = election_status(engine, election.id)
@@ -117,12 +129,14 @@ def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             }
         )
         return
+    from rich.table import Table
+
     table = Table(
         "county", "precincts", "photo", "read", "reported", "cleared", "in review", "certified"
     )
     for county, s in [*result.counties.items(), ("TOTAL", result.total)]:
         table.add_row(county, *(str(v) for v in s.as_json().values()))
-    Console().print(table)
+    stdout_console().print(table)
 
 
 def photos(
@@ -131,6 +145,12 @@ def photos(
     as_json: JsonFlag = False,
 ) -> None:
     """A precinct's photos: every upload, its reading, and which reading is in force."""
+    from rich.table import Table
+
+    from canvass.errors import NotFoundError
+    from canvass.store.elections import load_election
+    from canvass.store.readings import photo_history
+
     engine = open_database(settings_of(ctx))
     election = load_election(engine)
     if precinct not in election.precinct_by_id:
@@ -168,4 +188,4 @@ def photos(
             "yes" if h.in_force else "",
             "\n".join(h.uploads),
         )
-    Console().print(table)
+    stdout_console().print(table)

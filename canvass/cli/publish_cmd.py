@@ -8,11 +8,6 @@ from typing import Annotated
 import typer
 
 from canvass.cli.common import JsonFlag, emit_json, open_database, settings_of, stderr_console
-from canvass.store.elections import load_election
-from canvass.store.types import utcnow
-from canvass.stories.publish import publish as publish_story
-from canvass.stories.publish import verify_publication as verify_story
-from ingest.blobs import open_blob_store
 
 
 def publish(
@@ -24,6 +19,11 @@ def publish(
 ) -> None:
     """Write the results as a static site (HTML, JSON, CSV) with every number's photo,
     crop and justification, the evidence manifest and its offline checker."""
+    from canvass.store.elections import load_election
+    from canvass.store.types import utcnow
+    from canvass.stories.publish import publish as publish_story
+    from ingest.blobs import open_blob_store
+
     settings = settings_of(ctx)
     engine = open_database(settings)
     election = load_election(engine)
@@ -47,6 +47,8 @@ def verify_publication(
 ) -> None:
     """Check an export offline: every file against its SHA-256, every number against its
     justification and the manifest. Exits 1 naming each problem."""
+    from canvass.stories.publish import verify_publication as verify_story
+
     problems, summary = verify_story(folder)
     if as_json:
         emit_json({"verified": not problems, "problems": problems, "summary": summary})

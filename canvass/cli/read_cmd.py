@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from canvass.cli.common import (
     JsonFlag,
@@ -17,15 +15,10 @@ from canvass.cli.common import (
     progress_bar,
     settings_of,
     stderr_console,
+    stdout_console,
 )
 from canvass.cli.setup_cmds import current_election
 from canvass.errors import NotFoundError
-from canvass.store.elections import load_election
-from canvass.store.types import utcnow
-from canvass.stories.reconcile import reconcile_election
-from ingest.blobs import open_blob_store
-from ingest.queue import read_queued
-from ocr.read import PhotoReader, default_reader
 
 
 def read(
@@ -34,6 +27,10 @@ def read(
     as_json: JsonFlag = False,
 ) -> None:
     """Read one worksheet photo and print what it says; stores nothing."""
+    from rich.table import Table
+
+    from ocr.read import PhotoReader, default_reader
+
     if not photo.is_file():
         raise NotFoundError(f"{photo}: no such file; check the path")
     reader: PhotoReader = default_reader(current_election(settings_of(ctx)))
@@ -55,7 +52,7 @@ def read(
             table.add_row(
                 key, "" if f.value is None else str(f.value), f"{f.confidence:.4f}", f.status
             )
-    Console().print(table)
+    stdout_console().print(table)
 
 
 def read_queue(
@@ -65,6 +62,13 @@ def read_queue(
 ) -> None:
     """Read every stored photo not yet read, on all cores, then reconcile (what was read
     reaches the review queue at once)."""
+    from canvass.store.elections import load_election
+    from canvass.store.types import utcnow
+    from canvass.stories.reconcile import reconcile_election
+    from ingest.blobs import open_blob_store
+    from ingest.queue import read_queued
+    from ocr.read import default_reader
+
     settings = settings_of(ctx)
     engine = open_database(settings)
     election = load_election(engine)

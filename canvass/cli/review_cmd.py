@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from canvass.cli.common import (
     JsonFlag,
@@ -15,18 +13,18 @@ from canvass.cli.common import (
     progress_bar,
     settings_of,
     stderr_console,
+    stdout_console,
 )
 from canvass.errors import InputError
 from canvass.policy import ACTIONS
-from canvass.store.elections import load_election
-from canvass.store.review import queue
-from canvass.store.types import utcnow
-from canvass.stories.reconcile import reconcile_election
-from canvass.stories.review import claim_item, decide_item, queue_json, release_item
 
 
 def reconcile(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Compare the paper with every electronic source and fill the review queue."""
+    from canvass.store.elections import load_election
+    from canvass.store.types import utcnow
+    from canvass.stories.reconcile import reconcile_election
+
     engine = open_database(settings_of(ctx))
     election = load_election(engine)
     with progress_bar("reconciling", quiet=as_json) as progress:
@@ -50,6 +48,11 @@ def show_queue(
     as_json: JsonFlag = False,
 ) -> None:
     """The open review items, those that move the most SDE first."""
+    from canvass.store.elections import load_election
+    from canvass.store.review import queue
+    from canvass.store.types import utcnow
+    from canvass.stories.review import queue_json
+
     engine = open_database(settings_of(ctx))
     items = queue(engine, load_election(engine).id, county, kind)
     now = utcnow()
@@ -57,6 +60,8 @@ def show_queue(
     if as_json:
         emit_json(listed)
         return
+    from rich.table import Table
+
     table = Table(
         "id",
         "precinct",
@@ -79,7 +84,7 @@ def show_queue(
             i.status + (f" (held by {shown['claimed_by']})" if shown["claimed_by"] else ""),
             str(shown["details"].get("message", "")),
         )
-    Console().print(table)
+    stdout_console().print(table)
 
 
 def resolve(
@@ -98,6 +103,10 @@ def resolve(
 ) -> None:
     """Claim an item and, with --decision, decide it (a reason is required). A refused
     decision says why and what to do instead, and leaves the item free."""
+    from canvass.store.elections import load_election
+    from canvass.store.types import utcnow
+    from canvass.stories.review import claim_item, decide_item
+
     if not reviewer.strip():
         raise InputError("say who you are (--reviewer NAME)")
     engine = open_database(settings_of(ctx))
@@ -126,6 +135,8 @@ def release(
     as_json: JsonFlag = False,
 ) -> None:
     """Give up your claim on an item, so another reviewer can take it at once."""
+    from canvass.stories.review import release_item
+
     if not reviewer.strip():
         raise InputError("say who you are (--reviewer NAME)")
     release_item(open_database(settings_of(ctx)), item, reviewer)

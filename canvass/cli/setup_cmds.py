@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from canvass.cli.common import JsonFlag, emit_json, open_database, settings_of, stderr_console
-from canvass.elections.fileformat import election_text, load_election_file
-from canvass.elections.iowa2020 import build_iowa2020
-from canvass.errors import NotReadyError
-from canvass.model import Election
-from canvass.settings import Settings
-from canvass.store.db import migrate, open_engine
-from canvass.store.elections import load_election, save_election
+
+if TYPE_CHECKING:
+    from canvass.model import Election
+    from canvass.settings import Settings
 
 
 def builtin_election(settings: Settings) -> Election:
+    from canvass.elections.iowa2020 import build_iowa2020
+
     return build_iowa2020(settings.fixtures_dir / "iowa2020")
 
 
 def current_election(settings: Settings) -> Election:
     """The election loaded in the database, or the built-in Iowa 2020 when none is
     initialised (without creating a database file as a side effect)."""
+    from canvass.errors import NotReadyError
+    from canvass.store.elections import load_election
+
     if not settings.database_url and not settings.sqlite_path.exists():
         return builtin_election(settings)
     try:
@@ -42,6 +43,10 @@ def init(
     as_json: JsonFlag = False,
 ) -> None:
     """Create (or upgrade) the database and load an election. Safe to run twice."""
+    from canvass.elections.fileformat import load_election_file
+    from canvass.store.db import migrate, open_engine
+    from canvass.store.elections import save_election
+
     settings = settings_of(ctx)
     definition = load_election_file(election) if election else builtin_election(settings)
     engine = open_engine(settings)
@@ -62,6 +67,10 @@ def precincts(
     as_json: JsonFlag = False,
 ) -> None:
     """List the loaded election's precincts and satellite caucuses."""
+    from rich.table import Table
+
+    from canvass.store.elections import load_election
+
     election = load_election(open_database(settings_of(ctx)))
     units = [p for p in election.precincts if county is None or p.county == county]
     if as_json:
@@ -94,6 +103,8 @@ def export_election(
     out: Annotated[Path, typer.Option(help="Where to write the election file (JSON).")],
 ) -> None:
     """Write the loaded election (or the built-in one) as an election file: a template."""
+    from canvass.elections.fileformat import election_text
+
     election = current_election(settings_of(ctx))
     out.write_text(election_text(election), encoding="utf-8")
     stderr_console().print(f"wrote {out} ({len(election.precincts)} units)")

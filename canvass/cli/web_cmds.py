@@ -10,30 +10,24 @@ from __future__ import annotations
 import secrets
 import sys
 from collections.abc import Sequence
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from canvass.cli.common import JsonFlag, emit_json, open_database, settings_of, stderr_console
-from canvass.errors import InputError
-from canvass.settings import Settings
-from canvass.store.accounts import (
-    ROLES,
-    STATE_SCOPE,
-    Account,
-    add_account,
-    disable_account,
-    enable_account,
-    ensure_account,
-    list_accounts,
-    reset_password,
-    set_scopes,
+from canvass.cli.common import (
+    JsonFlag,
+    emit_json,
+    open_database,
+    settings_of,
+    stderr_console,
+    stdout_console,
 )
-from canvass.store.elections import load_election
-from canvass.store.throttle import unlock
-from canvass.store.types import utcnow
+from canvass.errors import InputError
+from canvass.roles import ROLES
+
+if TYPE_CHECKING:
+    from canvass.settings import Settings
+    from canvass.store.accounts import Account
 
 users_app = typer.Typer(help="Accounts of the web app.", no_args_is_help=True)
 DEMO_ACCOUNTS = (
@@ -70,6 +64,9 @@ def add_user(
 ) -> None:
     """Create a web account; the password is asked for (twice) unless --password-stdin.
     A certifier needs --county NAME (repeatable) and/or --state: what it may sign."""
+    from canvass.store.accounts import add_account
+    from canvass.store.types import utcnow
+
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
     scopes = _scopes(county, state)
@@ -84,6 +81,10 @@ def add_user(
 @users_app.command("list")
 def list_users(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Every account, its role, whether it is active, and what a certifier may sign."""
+    from rich.table import Table
+
+    from canvass.store.accounts import list_accounts
+
     accounts = list_accounts(open_database(settings_of(ctx)))
     if as_json:
         emit_json([a.as_json() for a in accounts])
@@ -95,12 +96,15 @@ def list_users(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         table.add_row(
             a.username, a.display_name, a.role, "yes" if a.active else "no", _shown_scopes(a)
         )
-    Console().print(table)
+    stdout_console().print(table)
 
 
 @users_app.command("disable")
 def disable_user(ctx: typer.Context, name: NameArg, as_json: JsonFlag = False) -> None:
     """Stop an account: it cannot sign in, and its sessions and API tokens stop at once."""
+    from canvass.store.accounts import disable_account
+    from canvass.store.types import utcnow
+
     account = disable_account(open_database(settings_of(ctx)), name, utcnow())
     _done(account, as_json, f"account {name} disabled; its sessions and tokens are ended")
 
@@ -108,6 +112,9 @@ def disable_user(ctx: typer.Context, name: NameArg, as_json: JsonFlag = False) -
 @users_app.command("enable")
 def enable_user(ctx: typer.Context, name: NameArg, as_json: JsonFlag = False) -> None:
     """Let a disabled account sign in again (old sessions and tokens stay ended)."""
+    from canvass.store.accounts import enable_account
+    from canvass.store.types import utcnow
+
     account = enable_account(open_database(settings_of(ctx)), name, utcnow())
     _done(account, as_json, f"account {name} enabled: it may sign in again")
 
@@ -120,6 +127,9 @@ def reset_user_password(
     as_json: JsonFlag = False,
 ) -> None:
     """A new password (asked twice unless --password-stdin); its sessions and tokens end."""
+    from canvass.store.accounts import reset_password
+    from canvass.store.types import utcnow
+
     password = _read_password(password_stdin)
     account = reset_password(open_database(settings_of(ctx)), name, password, utcnow())
     _done(account, as_json, f"new password set for {name}; its sessions and tokens are ended")
@@ -134,6 +144,9 @@ def scope_user(
     as_json: JsonFlag = False,
 ) -> None:
     """Set what a certifier may sign (replaces its scopes): --county NAME ... and/or --state."""
+    from canvass.store.accounts import set_scopes
+    from canvass.store.types import utcnow
+
     scopes = _scopes(county, state)
     account = set_scopes(open_database(settings_of(ctx)), name, scopes, utcnow())
     _done(account, as_json, f"{name} may certify: {_shown_scopes(account)}")
@@ -142,6 +155,9 @@ def scope_user(
 @users_app.command("unlock")
 def unlock_user(ctx: typer.Context, name: NameArg, as_json: JsonFlag = False) -> None:
     """Clear the failed sign-ins of a name (from every address), so it may try at once."""
+    from canvass.store.throttle import unlock
+    from canvass.store.types import utcnow
+
     cleared = unlock(open_database(settings_of(ctx)), name.strip().lower(), utcnow())
     if as_json:
         emit_json({"username": name, "failures_cleared": cleared})
@@ -150,6 +166,8 @@ def unlock_user(ctx: typer.Context, name: NameArg, as_json: JsonFlag = False) ->
 
 
 def _scopes(county: Sequence[str] | None, state: bool) -> list[str]:
+    from canvass.store.accounts import STATE_SCOPE
+
     return [*(county or ()), *([STATE_SCOPE] if state else [])]
 
 
@@ -216,6 +234,10 @@ def demo_accounts(
     """One account per role (two reviewers, for blind double entry; a county certifier
     for the demo's `counties` (None: all) and a state one), each with a new random
     password: (user, role, password)."""
+    from canvass.store.accounts import STATE_SCOPE, ensure_account
+    from canvass.store.elections import load_election
+    from canvass.store.types import utcnow
+
     engine = open_database(settings)
     names = [c.name for c in load_election(engine).counties] if counties is None else counties
     scopes = {"pat": list(names), "sam": [STATE_SCOPE]}
@@ -234,7 +256,9 @@ def serve_demo(
     settings: Settings, host: str, port: int, counties: Sequence[str] | None = None
 ) -> None:
     """Print the demo accounts and the address, then serve (the end of `canvass demo --serve`)."""
-    console = Console()
+    from rich.table import Table
+
+    console = stdout_console()
     table = Table("role", "user name", "password", title="Demo accounts (new passwords each run)")
     for username, role, password in demo_accounts(settings, counties):
         table.add_row(role, username, password)

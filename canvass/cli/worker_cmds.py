@@ -5,22 +5,23 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from canvass.cli.common import JsonFlag, emit_json, open_database, progress_bar, settings_of
+from canvass.cli.common import (
+    JsonFlag,
+    emit_json,
+    open_database,
+    progress_bar,
+    settings_of,
+    stdout_console,
+)
 from canvass.cli.common import stderr_console as _stderr
-from canvass.store.elections import load_election
-from canvass.store.jobs import uses_job_queue
-from canvass.store.types import utcnow
-from canvass.stories.reconcile import reconcile_photo
-from ingest.blobs import open_blob_store
-from ingest.doctor import ADVICE, DoctorReport, examine
-from ingest.queue import ReadStatus
-from ingest.work import WorkerConfig, run_worker
+
+if TYPE_CHECKING:
+    from ingest.doctor import DoctorReport
+    from ingest.queue import ReadStatus
 
 
 def worker(
@@ -36,6 +37,11 @@ def worker(
     """Read stored photos as they arrive, until stopped (SIGTERM/Ctrl-C finish the photos
     in hand), reconciling each photo's precinct after its reading. On PostgreSQL, start
     one per machine; on SQLite, one in all."""
+    from canvass.store.elections import load_election
+    from canvass.store.jobs import uses_job_queue
+    from canvass.store.types import utcnow
+    from canvass.stories.reconcile import reconcile_photo
+    from ingest.work import WorkerConfig, run_worker
     from ocr.read import default_reader
 
     settings = settings_of(ctx)
@@ -80,6 +86,10 @@ def doctor(
     as_json: JsonFlag = False,
 ) -> None:
     """Check that the database and the blob store agree; exits 7 when they do not."""
+    from canvass.store.types import utcnow
+    from ingest.blobs import open_blob_store
+    from ingest.doctor import examine
+
     settings = settings_of(ctx)
     engine = open_database(settings)
     with progress_bar("checking photos", quiet=as_json) as progress:
@@ -93,7 +103,11 @@ def doctor(
 
 
 def _print_report(report: DoctorReport) -> None:
-    console = Console()
+    from rich.table import Table
+
+    from ingest.doctor import ADVICE
+
+    console = stdout_console()
     console.print(f"{report.photos} photo row(s), {report.blobs} blob(s) in the store")
     if not report.findings:
         console.print("the database and the blob store agree")

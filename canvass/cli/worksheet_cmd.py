@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,10 +17,9 @@ from canvass.cli.common import (
 )
 from canvass.cli.setup_cmds import current_election
 from canvass.errors import NotFoundError
-from canvass.model import Election, Precinct
-from canvass.worksheet.layout import DPI, build_layout
-from canvass.worksheet.pdf import PdfWriter
-from canvass.worksheet.render import WorksheetRenderer, check_output, save_sheet
+
+if TYPE_CHECKING:
+    from canvass.model import Election, Precinct
 
 worksheet_app = typer.Typer(
     help="The worksheet form: its layout, and blank sheets to print.", no_args_is_help=True
@@ -57,6 +56,8 @@ def county_precincts(election: Election, county: str) -> list[Precinct]:
 @worksheet_app.command("layout")
 def layout(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """The form's geometry: markers, and one box per digit for every field."""
+    from canvass.worksheet.layout import DPI, build_layout
+
     election = current_election(settings_of(ctx))
     form = build_layout(election)
     if as_json:
@@ -81,6 +82,9 @@ def render(
     as_json: JsonFlag = False,
 ) -> None:
     """Print a precinct's blank worksheet (PNG at 300 dpi, or a letter-size PDF)."""
+    from canvass.worksheet.layout import build_layout
+    from canvass.worksheet.render import WorksheetRenderer, check_output, save_sheet
+
     check_output(out)
     election = current_election(settings_of(ctx))
     unit = find_precinct(election, precinct)
@@ -100,6 +104,10 @@ def county(
     as_json: JsonFlag = False,
 ) -> None:
     """Print the worksheets of every precinct in a county as one PDF."""
+    from canvass.worksheet.layout import DPI, build_layout
+    from canvass.worksheet.pdf import PdfWriter
+    from canvass.worksheet.render import WorksheetRenderer, check_output
+
     check_output(out, (".pdf",))
     election = current_election(settings_of(ctx))
     units = county_precincts(election, county)
