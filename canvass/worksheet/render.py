@@ -7,6 +7,13 @@ markers and the QR code are pure black on white.
 
 A `WorksheetRenderer` keeps the precinct-independent page (one per kind of sheet:
 precinct or satellite), so printing a county or generating photos draws it once.
+
+A logic-and-accuracy test sheet (`render(precinct, test=CODE)`) differs from the real one
+in three places only, all outside the boxes: its QR payload carries `test:CODE`, its
+printed precinct id reads "TEST <id>" (so a photo whose QR cannot be read is refused, not
+taken for the real precinct's sheet by the printed-id fallback), and a framed band
+"TEST SHEET - NOT A RESULT" replaces the signature block. A real sheet is drawn exactly as
+before.
 """
 
 from __future__ import annotations
@@ -35,6 +42,9 @@ from canvass.worksheet.qr import SheetIdentity, qr_image
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 BOX_GREY = 70
 BOX_LINE = 3
+TEST_BAND_TITLE = "TEST SHEET - NOT A RESULT"
+TEST_BAND_GAP = 100  # page px between the lowest box and the test band
+TEST_BAND_MARGIN = 150
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
@@ -56,22 +66,48 @@ class WorksheetRenderer:
         self._fonts: dict[tuple[int, bool], Font] = {}
         self._bases: dict[bool, Image.Image] = {}
 
-    def render(self, precinct: Precinct) -> Image.Image:
-        """The precinct's blank worksheet: a greyscale ("L") page at 300 dpi."""
+    def render(self, precinct: Precinct, test: str | None = None) -> Image.Image:
+        """The precinct's blank worksheet: a greyscale ("L") page at 300 dpi; with `test`,
+        the test sheet of that code (see the module's docstring)."""
         page = self._base(precinct.satellite).copy()
         draw = ImageDraw.Draw(page)
         values = self._values(precinct)
+        if test is not None:
+            values["precinct_id"] = f"TEST {precinct.id}"
         for text in self.layout.texts:
             if not _is_static(text) and _applies(text, precinct.satellite):
                 self._draw_text(draw, text, text.text.format(**values))
-        identity = SheetIdentity(self.election.id, precinct.id, self.layout.form)
+        identity = SheetIdentity(self.election.id, precinct.id, self.layout.form, test)
         qr = self.layout.qr
         page.paste(Image.fromarray(qr_image(identity.payload(), qr.w)), (qr.x, qr.y))
+        if test is not None:
+            self._draw_test_band(draw, test)
         return page
 
-    def render_array(self, precinct: Precinct) -> NDArray[np.uint8]:
+    def render_array(self, precinct: Precinct, test: str | None = None) -> NDArray[np.uint8]:
         """`render` as a greyscale numpy array (for the photo generator)."""
-        return np.asarray(self.render(precinct), dtype=np.uint8)
+        return np.asarray(self.render(precinct, test), dtype=np.uint8)
+
+    def _draw_test_band(self, draw: ImageDraw.ImageDraw, code: str) -> None:
+        """The framed "TEST SHEET" band over the signature block: from below the lowest
+        box to just above the bottom markers, between the page's margins."""
+        layout = self.layout
+        boxes = [b for f in (*layout.fields, *layout.checkboxes) for b in f.boxes]
+        boxes += [b for f in layout.satellite_fields for b in f.boxes]
+        top = max(b.y + b.h for b in boxes) + TEST_BAND_GAP
+        bottom = min(m.box.y for m in layout.markers if m.box.y > top) - 20
+        left, right = TEST_BAND_MARGIN, layout.width - TEST_BAND_MARGIN
+        draw.rectangle((left, top, right, bottom), fill=255, outline=0, width=10)
+        middle = (left + right) // 2
+        height = bottom - top
+        size = min(140, height // 3)
+        while size > 40 and self._font(size, True).getlength(TEST_BAND_TITLE) > right - left - 80:
+            size -= 4
+        big = self._font(size, True)
+        small = self._font(min(40, height // 8), False)
+        draw.text((middle, top + height * 0.36), TEST_BAND_TITLE, fill=0, font=big, anchor="mm")
+        note = f"Test sheet {code}: copy the values from its script. It never counts as results."
+        draw.text((middle, top + height * 0.78), note, fill=0, font=small, anchor="mm")
 
     def _values(self, precinct: Precinct) -> dict[str, str]:
         """The placeholders' values; a satellite-only header field's number (the
