@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 CountyKind = Literal["county", "satellite_group"]
 
@@ -147,17 +155,29 @@ class FieldReading(Frozen):
 
 class SheetReading(Frozen):
     """What the reader made of one photo. The machine reading is never overwritten: a
-    person's decision is stored beside it."""
+    person's decision is stored beside it.
+
+    `test_sheet`: the code of a logic-and-accuracy test sheet (its QR said `test:CODE`);
+    such a reading is stored as a test reading and never counts as paper. It is left out
+    of the JSON when None, so a real sheet's reading serialises exactly as before."""
 
     status: SheetStatus
     reason: str | None = None
     precinct: str | None = None
     form: str | None = None
     fields: dict[str, FieldReading] = Field(default_factory=dict)
+    test_sheet: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_test_none(self, handler: SerializerFunctionWrapHandler) -> object:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("test_sheet", "") is None:
+            del data["test_sheet"]
+        return data
 
     def contract_json(self) -> dict[str, object]:
         """The `canvass read --json` object: the contract's keys, without the box detail."""
-        return {
+        shown: dict[str, object] = {
             "status": self.status,
             "reason": self.reason,
             "precinct": self.precinct,
@@ -167,6 +187,9 @@ class SheetReading(Frozen):
                 for k, f in self.fields.items()
             },
         }
+        if self.test_sheet is not None:
+            shown["test_sheet"] = self.test_sheet
+        return shown
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,11 @@ def read_photo(data: bytes, reader: PhotoReader) -> ReadOutcome:
         return ReadOutcome(SheetReading(status="rejected", reason=refusal.message), {})
     crops["sheet.jpg"] = sheet_preview(sheet, reader.layout)
     reading = SheetReading(
-        status="read", precinct=identity.precinct, form=identity.form, fields=fields
+        status="read",
+        precinct=identity.precinct,
+        form=identity.form,
+        fields=fields,
+        test_sheet=identity.test,
     )
     return ReadOutcome(reading, crops)
 

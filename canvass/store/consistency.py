@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 
 from canvass.store.tables import AuditRow, PhotoRow, ReadingRow
 
-READ_STATUSES = ("read", "rejected", "failed")
+READ_STATUSES = ("read", "rejected", "failed", "test")
 
 
 @dataclass(frozen=True)

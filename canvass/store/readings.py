@@ -41,6 +41,8 @@ class QueuedPhoto:
 
 
 CLAIM_LEASE = timedelta(minutes=2)
+TEST_STATUS = "test"
+"""The status of a test sheet's reading and photo: never `read`, so never paper."""
 ClaimResult = Literal["claimed", "done", "busy"]
 
 
@@ -79,8 +81,16 @@ def record_reading(
     failed: bool = False,
 ) -> bool:
     """Store a photo's reading and mark the photo read, in one transaction. False when the
-    photo already has a reading (another worker got there first): it is read once."""
-    status = "failed" if failed else reading.status
+    photo already has a reading (another worker got there first): it is read once.
+
+    A test sheet's reading (`reading.test_sheet`) is stored with status `test` and no
+    precinct, and its photo marked `test`: every query of a precinct's paper selects
+    status `read` by precinct, so a test reading never reaches results, reconciliation,
+    the queue or a sign-off's manifest (`canvass/store/testdeck.py` reads it back)."""
+    status: str = "failed" if failed else reading.status
+    test = None if failed or reading.status != "read" else reading.test_sheet
+    if test is not None:
+        status = TEST_STATUS
     try:
         with session_scope(engine) as session:
             session.add(
@@ -89,11 +99,12 @@ def record_reading(
                     election_id=election_id,
                     status=status,
                     reason=reading.reason,
-                    precinct_id=reading.precinct,
+                    precinct_id=None if test is not None else reading.precinct,
                     form=reading.form,
                     reading_json=reading.model_dump_json(),
                     crops_dir=crops_dir,
                     read_at=now,
+                    test_sheet=test,
                 )
             )
             photo = session.get(PhotoRow, photo_id)
@@ -102,6 +113,8 @@ def record_reading(
                 photo.claimed_by = None
                 photo.claim_expires_at = None
             details = {"status": status, "precinct": reading.precinct, "reason": reading.reason}
+            if test is not None:
+                details["test_sheet"] = test
             append(session, "reader", "photo.read", f"photo/{photo_id}", details)
     except IntegrityError:
         return False

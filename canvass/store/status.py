@@ -138,6 +138,8 @@ def _precincts(session: Session, election_id: str, status: str | None) -> set[st
     )
     if status:
         query = query.where(col(PhotoRow.status) == status)
+    else:  # a test sheet's photo is no precinct's photo
+        query = query.where(col(PhotoRow.status) != "test")
     return {p for p in session.execute(query).scalars() if p}
 
 

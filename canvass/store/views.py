@@ -22,7 +22,13 @@ from canvass.store.review import QueueItem, queue_item
 from canvass.store.tables import DecisionRow, PhotoRow, ReadingRow, ReviewItemRow, UploadRow
 from canvass.wording import decision_words, message_words
 
-PHOTO_STATUS = {"queued": "queued", "read": "read", "rejected": "rejected", "failed": "rejected"}
+PHOTO_STATUS = {
+    "queued": "queued",
+    "read": "read",
+    "rejected": "rejected",
+    "failed": "rejected",
+    "test": "test",  # a logic-and-accuracy test sheet's photo, read (never paper)
+}
 
 
 @dataclass(frozen=True)
