@@ -31,6 +31,7 @@ from canvass.web.routes import (
     review,
     review_api,
     session,
+    testdeck,
     upload,
 )
 from canvass.web.security import SecurityHeaders
@@ -60,7 +61,7 @@ def create_app(settings: Settings, *, background_reader: bool = False) -> FastAP
     app.state.ctx = ctx
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _serve_api_docs(app)
-    for module in (session, progress, evidence, upload, review, review_api, certify):
+    for module in (session, progress, evidence, upload, review, review_api, certify, testdeck):
         app.include_router(module.router)
     install_error_handlers(app)
     install_document(app)

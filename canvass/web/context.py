@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from canvass.model import Election
-from canvass.roles import CERTIFIERS, EVERYONE, REVIEWERS, UPLOADERS
+from canvass.roles import ADMINS, CERTIFIERS, EVERYONE, REVIEWERS, UPLOADERS
 from canvass.settings import Settings
 from canvass.store.db import open_engine, require_current_schema
 from canvass.store.elections import load_election
@@ -43,6 +43,7 @@ NAV: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/review", "Review", frozenset(REVIEWERS)),
     ("/certify", "Certify", frozenset(CERTIFIERS)),
     ("/results", "Results", frozenset(EVERYONE)),
+    ("/testdeck", "Test deck", frozenset(ADMINS)),
 )
 
 
