@@ -109,8 +109,8 @@ def _reconcile(
             clear_threshold,
         )
         fields_cleared += len(result.cleared)
-        county = election.precinct_by_id[precinct].county
-        items += [_new_item(d, county) for d in result.discrepancies]
+        home = election.precinct_by_id[precinct].county
+        items += [_new_item(d, home) for d in result.discrepancies]
         if progress:
             progress(done, len(touched))
     late = late_items(engine, election, only)  # for certified counties: never silent
