@@ -56,6 +56,7 @@ def _register_stages(app: typer.Typer) -> None:
         worker_cmds,
     )
     from canvass.cli.synth_cmd import synth_app
+    from canvass.cli.testdeck_cmd import testdeck_app
     from canvass.cli.worksheet_cmd import worksheet_app
 
     app.command("demo")(demo.demo)
@@ -86,6 +87,7 @@ def _register_stages(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
     app.add_typer(worksheet_app, name="worksheet")
     app.add_typer(synth_app, name="synth")
+    app.add_typer(testdeck_app, name="testdeck")
     app.add_typer(web_cmds.users_app, name="users")
     app.command("serve")(web_cmds.serve)
 
