@@ -60,7 +60,11 @@ def testdeck(
         markup=False,
     )
     for place, digits in done.untested.items():
-        console.print(f"not tested by this deck: {place}: {digits}", markup=False)
+        shown = ", ".join(str(d) for d in digits)
+        console.print(
+            f"no sheet of this deck writes {shown} in {place} (more sheets test more: --sheets)",
+            markup=False,
+        )
 
 
 @testdeck_app.command("report")
@@ -99,6 +103,8 @@ def _print_report(found: dict[str, Any]) -> None:
             f"{_queue(c['queue'])}",
             markup=False,
         )
+        if not c["sheets"]:
+            continue
         table = Table("sheet", "precinct", "writer", "fields", "read", "right", "misread")
         table.add_column("unsure")
         table.add_column("verified")

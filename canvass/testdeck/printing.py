@@ -101,7 +101,7 @@ def _entries(
         draw.text((x, y), layout.spec.label(key), font=normal, fill=0)
         shown = "leave blank" if value is None else str(value)
         draw.text((x + width - 60, y), shown, font=bold, fill=0, anchor="ra")
-        draw.line((x, y + ROW - 20, x + width - 60, y + ROW - 20), fill=180, width=2)
+        draw.line((x, y + ROW - 20, x + width - 60, y + ROW - 20), fill=120, width=2)
 
 
 def _font(size: int, bold: bool) -> Font:
