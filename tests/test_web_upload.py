@@ -11,8 +11,11 @@ from canvass.model import FieldReading, SheetReading
 from canvass.settings import Settings
 from canvass.store.accounts import add_account
 from canvass.store.db import open_engine
+from canvass.store.readings import record_reading
+from canvass.store.review import queue
 from canvass.store.tables import PhotoRow, UploadRow
 from canvass.store.types import utcnow
+from canvass.stories.reconcile import reconcile_election
 from canvass.web.readback import read_back
 from ingest.blobs import open_blob_store
 from ingest.queue import read_queued
@@ -20,7 +23,8 @@ from ocr.read import default_reader
 from tests.support.client import bearer, client_for, sign_in
 from tests.support.images import jpeg
 from tests.support.intake import make_intake
-from tests.support.iowa import IOWA
+from tests.support.iowa import CERTIFIED, IOWA
+from tests.support.readings import reading_of
 from tests.support.site import ACCOUNTS, BLURRED_PHOTO, PASSWORD, UPLOAD_PHOTO, truth_of
 
 JPEG = {"Content-Type": "image/jpeg"}
@@ -110,8 +114,6 @@ def test_refusals_say_what_is_wrong_with_their_status(site: Settings) -> None:
         empty = client.post("/api/photos", content=b"", headers=auth | JPEG)
         assert empty.status_code == 422 and "empty" in empty.json()["error"]
         tiny = jpeg(160, 120)
-        where = client.post("/api/photos?precinct=NOWHERE-9", content=tiny, headers=auth | JPEG)
-        assert where.status_code == 404 and "canvass precincts" in where.json()["error"]
         reviewer = client.post("/api/photos", content=tiny, headers=bearer(site, "ann") | JPEG)
         assert reviewer.status_code == 403
         assert client.get("/api/photos/abc", headers=auth).status_code == 422
@@ -172,3 +174,77 @@ def test_read_back_in_plain_words() -> None:
     assert back.needs_person == ["First alignment: Buttigieg (50?)", "Final alignment: Warren"]
     refused = read_back(SheetReading(status="rejected", reason="glare over the Biden row"), IOWA)
     assert refused.retake == "Glare over the Biden row." and refused.question is None
+
+
+def test_a_typed_precinct_is_optional_and_the_sheets_code_is_used(site: Settings) -> None:
+    """An unknown typed precinct does not refuse the photo; a typed precinct that is not the
+    sheet's is said on the read-back (to the one who typed it); a known one that differs
+    also raises a `precinct_conflict` item for a reviewer."""
+    adams = [p.id for p in IOWA.precincts if p.county == "Adams"]
+    engine = open_engine(site)
+    with client_for(site) as client:
+        auth = bearer(site, "chair") | JPEG
+        unknown = client.post("/api/photos?precinct=nowhere-9", content=jpeg(seed=21), headers=auth)
+        assert unknown.status_code == 202, unknown.text
+        assert unknown.json()["precinct_note"] == (
+            "NOWHERE-9 is not a precinct of this election: the photo is kept, and the "
+            "sheet's code says which precinct it is"
+        )
+        known = client.post(f"/api/photos?precinct={adams[3]}", content=jpeg(seed=22), headers=auth)
+        assert known.status_code == 202 and known.json()["precinct_note"] is None
+        same = client.post(f"/api/photos?precinct={adams[2]}", content=jpeg(seed=23), headers=auth)
+        sent = ((unknown, None, adams[1]), (known, adams[3], adams[4]), (same, adams[2], adams[2]))
+        for answer, declared, sheet in sent:
+            photo = answer.json()["sha256"]
+            with Session(engine) as session:
+                row = session.execute(select(PhotoRow).where(col(PhotoRow.sha256) == photo))
+                stored = row.scalar_one()
+            assert stored.declared_precinct == declared
+            reading = reading_of(CERTIFIED[sheet].tally)
+            record_reading(engine, stored.id or 0, IOWA.id, reading, None, utcnow())
+        said = client.get(unknown.json()["photo_url"], headers=auth).json()["read_back"]
+        assert said["precinct_note"] == (
+            "You typed NOWHERE-9, which is not a precinct of this election. The sheet's code "
+            "says Precinct Adams AD2 (ADAMS-AD2); the photo is filed under the sheet's precinct."
+        )
+        other = client.get(known.json()["photo_url"], headers=auth).json()
+        assert other["precinct"] == adams[4]
+        assert other["read_back"]["precinct_note"] == (
+            "You typed Precinct Adams AD4 (ADAMS-AD4), but the sheet's code says Precinct "
+            "Adams AD5 (ADAMS-AD5). The sheet's precinct is used; a reviewer checks which "
+            "precinct this photo is of."
+        )
+        assert (
+            client.get(same.json()["photo_url"], headers=auth).json()["read_back"]["precinct_note"]
+            is None
+        )
+        to_reviewer = client.get(unknown.json()["photo_url"], headers=bearer(site, "ann")).json()
+        assert to_reviewer["read_back"]["precinct_note"] is None  # what they typed is theirs
+        sign_in(client, "chair")
+        page = client.get(f"/upload/{known.json()['sha256']}")
+        assert 'id="precinct-note"' in page.text and "You typed Precinct Adams AD4" in page.text
+    reconcile_election(engine, IOWA, utcnow())
+    conflicts = [i for i in queue(engine, IOWA.id) if i.kind == "precinct_conflict"]
+    assert [i.precinct_id for i in conflicts] == [adams[4]]
+
+
+def test_a_refusal_is_an_error_on_the_status_page(sqlite_settings: Settings) -> None:
+    engine = make_intake(sqlite_settings).engine
+    add_account(engine, "chair", PASSWORD, "uploader", utcnow())
+    with client_for(sqlite_settings) as client:
+        auth = bearer(sqlite_settings, "chair") | JPEG
+        sent = client.post("/api/photos", content=jpeg(seed=31), headers=auth).json()
+        photo = client.get(sent["photo_url"], headers=auth)
+        with Session(engine) as session:
+            row = session.execute(select(PhotoRow).where(col(PhotoRow.sha256) == sent["sha256"]))
+            photo_id = row.scalar_one().id or 0
+        refusal = SheetReading(
+            status="rejected", reason="this is not a worksheet (no corner markers found)"
+        )
+        record_reading(engine, photo_id, IOWA.id, refusal, None, utcnow())
+        sign_in(client, "chair")
+        page = client.get(f"/upload/{sent['sha256']}").text
+    assert photo.status_code == 200
+    assert 'class="error-box" role="alert" id="refusal"' in page
+    assert "Refused: this photo cannot be used" in page and "This is not a worksheet" in page
+    assert "Send to the reviewers" not in page

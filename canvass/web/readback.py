@@ -7,6 +7,10 @@ totals row's where the form has one ("Absentee: Biden 120, Trump 98, Totals 218"
 fields count as 0 and are left out; a value the reader is unsure of is marked with "?" and
 listed again, by column, for a reviewer to check; a refusal is the reader's reason, which
 says how to retake the photo.
+
+A precinct the uploader typed is said back when it is not the sheet's: the sheet's QR code
+is printed for its precinct and is used (`canvass.stories.uploader` says why); the typed
+one is only told back, so the person knows which sheet the numbers are filed under.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ class ReadBack:
     needs_person: list[str] = field(default_factory=list)
     retake: str | None = None
     question: str | None = None
+    precinct_note: str | None = None
+    choices: list[dict[str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -36,6 +42,8 @@ class ReadBack:
             "needs_person": self.needs_person,
             "retake": self.retake,
             "question": self.question,
+            "precinct_note": self.precinct_note,
+            "choices": self.choices,
         }
 
 
@@ -51,8 +59,11 @@ def precinct_title(election: Election, precinct: str | None) -> str:
     return f"Precinct {known.county} {known.short_code or known.name} ({precinct})"
 
 
-def read_back(reading: SheetReading, election: Election) -> ReadBack:
+def read_back(reading: SheetReading, election: Election, typed: str | None = None) -> ReadBack:
+    """The reading in words; `typed` is the precinct the person asking typed with it."""
     title = precinct_title(election, reading.precinct)
+    if reading.test_sheet is not None:
+        title = f"TEST sheet {reading.test_sheet}, not a result. {title}"
     if reading.status == "rejected":
         reason = reading.reason or "the photo could not be read"
         return ReadBack("This photo cannot be read", retake=f"{reason[0].upper()}{reason[1:]}.")
@@ -80,7 +91,39 @@ def read_back(reading: SheetReading, election: Election) -> ReadBack:
         f"{label}: {', '.join(n for n in names if n)}" if any(names) else label
         for label, names in unsure.items()
     ]
-    return ReadBack(title, lines, needs_person, question=QUESTION)
+    note = precinct_note(election, typed, reading.precinct)
+    return ReadBack(title, lines, needs_person, None, QUESTION, note, _choices(reading, places))
+
+
+def precinct_note(election: Election, typed: str | None, sheet: str | None) -> str | None:
+    """What to say when the typed precinct is not the sheet's (None when it is, or when
+    nothing was typed)."""
+    if typed is None or sheet is None or typed == sheet:
+        return None
+    said = precinct_title(election, sheet)
+    if typed not in election.precinct_by_id:
+        return (
+            f"You typed {typed}, which is not a precinct of this election. The sheet's code "
+            f"says {said}; the photo is filed under the sheet's precinct."
+        )
+    return (
+        f"You typed {precinct_title(election, typed)}, but the sheet's code says {said}. "
+        "The sheet's precinct is used; a reviewer checks which precinct this photo is of."
+    )
+
+
+def _choices(
+    reading: SheetReading, places: dict[str, tuple[str, str | None]]
+) -> list[dict[str, str]]:
+    """Every field read, for "No, something differs": its key, its name in words and what
+    was read ('14', '14?', '?' or 'blank')."""
+    shown = []
+    for key, f in reading.fields.items():
+        if key in places:
+            label, row = places[key]
+            read = "blank" if f.status == "blank" else _value(f)
+            shown.append({"key": key, "label": f"{label}, {row}" if row else label, "read": read})
+    return shown
 
 
 def field_places(election: Election) -> dict[str, tuple[str, str | None]]:

@@ -1,6 +1,8 @@
 // The upload page: send the photo with a progress bar, retry on a poor connection (the
 // same photo is the same record, so a retry never duplicates), then follow the photo
-// until it is read and show what was read, or why to retake it.
+// until it is read and show what was read, or why to retake it. A refusal is shown as an
+// error (role="alert"), never under a full progress bar; "No, something differs" sends the
+// numbers the uploader says the sheet shows to the reviewers.
 "use strict";
 
 (function () {
@@ -14,6 +16,8 @@
   const bar = document.getElementById("progress");
   const text = document.getElementById("progress-text");
   const result = document.getElementById("result");
+  const failure = document.getElementById("upload-error");
+  let current = null; // the photo shown: its digest and read-back
   const csrf = form.querySelector("input[name=csrf_token]").value;
   const RAW = ["image/jpeg", "image/png", "image/heic", "image/heif", "application/pdf"];
   const RETRIES = 6;
@@ -21,8 +25,13 @@
   const POLL_LIMIT_MS = 120000;
 
   function say(message) {
+    failure.hidden = true;
     box.hidden = false;
     text.textContent = message;
+  }
+
+  function capital(message) {
+    return message.charAt(0).toUpperCase() + message.slice(1);
   }
 
   function show(id, on) {
@@ -81,7 +90,8 @@
       try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = {}; }
       if (xhr.status === 202) {
         bar.value = 100;
-        say(answer.status === "duplicate" ? "This photo was already received. Reading it…" : "Received. Reading the sheet…");
+        const received = answer.status === "duplicate" ? "This photo was already received. Reading it…" : "Received. Reading the sheet…";
+        say(answer.precinct_note ? received + " " + capital(answer.precinct_note) + "." : received);
         follow(answer.sha256, Date.now());
       } else if (xhr.status === 401) {
         refused("Your sign-in has ended: sign in again, then send the photo.");
@@ -117,7 +127,10 @@
   }
 
   function refused(message) {
-    say(message.charAt(0).toUpperCase() + message.slice(1));
+    box.hidden = true;
+    bar.value = 0;
+    document.getElementById("upload-error-text").textContent = capital(message);
+    failure.hidden = false;
     send.disabled = false;
   }
 
@@ -139,17 +152,21 @@
 
   function render(answer) {
     const back = answer.read_back || { title: "This photo cannot be read", lines: [], needs_person: [] };
+    current = { sha: answer.sha256, back: back };
     box.hidden = true;
     result.hidden = false;
     document.getElementById("result-title").textContent = back.title;
+    const note = document.getElementById("result-precinct");
+    note.textContent = back.precinct_note || "";
+    note.hidden = !back.precinct_note;
     document.getElementById("result-status").textContent = back.retake ? "" : "This is what was read:";
     fill("result-lines", back.lines || []);
     fill("result-unsure-list", back.needs_person || []);
     show("result-unsure", (back.needs_person || []).length > 0);
-    const retake = document.getElementById("result-retake");
-    retake.textContent = back.retake || "";
-    retake.hidden = !back.retake;
+    document.getElementById("result-retake-text").textContent = back.retake || "";
+    show("result-retake", Boolean(back.retake));
     show("result-question", !back.retake);
+    show("differs-form", false);
     show("result-after", false);
     document.getElementById("another").textContent = back.retake ? "Retake the photo" : "Send another photo";
     form.hidden = true;
@@ -168,8 +185,74 @@
   document.getElementById("answer-yes").addEventListener("click", function () {
     after("Thank you: nothing more to do. Reviewers compare the sheet with the reported numbers.");
   });
+  const differs = document.getElementById("differs-form");
+  const rows = document.getElementById("differs-rows");
+  const differsError = document.getElementById("differs-error");
+
+  function addRow() {
+    const row = document.getElementById("differs-row").content.firstElementChild.cloneNode(true);
+    const n = rows.children.length + 1;
+    const select = row.querySelector("select");
+    const value = row.querySelector("input");
+    select.id = "differs-field-" + n;
+    value.id = "differs-value-" + n;
+    row.querySelectorAll("label")[0].htmlFor = select.id;
+    row.querySelectorAll("label")[1].htmlFor = value.id;
+    for (const choice of current.back.choices || []) {
+      const option = document.createElement("option");
+      option.value = choice.key;
+      option.textContent = choice.label + " (read: " + choice.read + ")";
+      select.appendChild(option);
+    }
+    rows.appendChild(row);
+    select.focus();
+  }
+
   document.getElementById("answer-no").addEventListener("click", function () {
-    after("Take the photo again, flat, sharp and well lit, and send it: reviewers see every photo. If the sheet itself is wrong, tell your county chair.");
+    show("result-question", false);
+    rows.replaceChildren();
+    differsError.hidden = true;
+    differs.hidden = false;
+    addRow();
+  });
+  document.getElementById("differs-add").addEventListener("click", addRow);
+  differs.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const fields = {};
+    for (const row of rows.children) {
+      const typed = row.querySelector("input").value.trim();
+      if (!/^[0-9]{1,9}$/.test(typed)) {
+        differsError.textContent = "Type the number the sheet shows, digits only (a blank box is 0).";
+        differsError.hidden = false;
+        row.querySelector("input").focus();
+        return;
+      }
+      fields[row.querySelector("select").value] = Number(typed);
+    }
+    const sending = document.getElementById("differs-send");
+    sending.disabled = true;
+    fetch("/api/photos/" + current.sha + "/differs", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ fields: fields }),
+    })
+      .then(function (r) { return r.json().then(function (body) { return [r.status, body]; }); })
+      .then(function ([status, body]) {
+        sending.disabled = false;
+        if (status === 200 || status === 201) {
+          differs.hidden = true;
+          after("Sent to the reviewers: they compare what you typed with the photo before any number changes. If the photo itself is poor, take it again.");
+        } else {
+          differsError.textContent = capital(body.error || "It was not sent.");
+          differsError.hidden = false;
+        }
+      })
+      .catch(function () {
+        sending.disabled = false;
+        differsError.textContent = "The connection dropped: press Send again (it is not sent twice).";
+        differsError.hidden = false;
+      });
   });
   document.getElementById("another").addEventListener("click", function () {
     form.reset();
@@ -177,6 +260,7 @@
     cameraLabel.textContent = "Take a photo of the sheet";
     result.hidden = true;
     box.hidden = true;
+    failure.hidden = true;
     form.hidden = false;
     document.getElementById("intro").hidden = false;
     send.disabled = false;
