@@ -19,6 +19,7 @@ from urllib.parse import quote
 from canvass.forms.registry import form_of
 from canvass.model import Election
 from canvass.policy import allowed_actions, is_blind
+from canvass.store.claims import Claim, precinct_claims
 from canvass.store.decide import decisions_for
 from canvass.store.review import QueueItem, queue_item_by_id
 from canvass.store.views import (
@@ -76,6 +77,26 @@ class Mark:
 
 
 @dataclass(frozen=True)
+class UploaderSays:
+    """What the person who sent a photo of the sheet said differs ("No, something
+    differs"): evidence beside the crop, never a number by itself. On a blind item the
+    numbers are withheld like every other value."""
+
+    uploader: str
+    at: datetime
+    photo_url: str
+    lines: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "uploader": self.uploader,
+            "at": self.at.isoformat(),
+            "photo_url": self.photo_url,
+            "lines": self.lines,
+        }
+
+
+@dataclass(frozen=True)
 class ItemView:
     item: QueueItem
     title: str
@@ -99,6 +120,7 @@ class ItemView:
     photos: list[PhotoRead] = field(default_factory=list)
     frozen: bool = False
     blind_text: str = ""  # what a blind item says instead of its message
+    uploader_says: list[UploaderSays] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return self.item.as_json() | {
@@ -116,6 +138,7 @@ class ItemView:
             "you_entered": self.entered,
             "actions": [a.name for a in self.actions] if self.open else [],
             "photos": [p.__dict__ for p in self.photos],
+            "uploader_says": [u.as_json() for u in self.uploader_says],
         }
 
 
@@ -195,7 +218,27 @@ def item_view(ctx: WebContext, item_id: int, reviewer: str, now: datetime) -> It
         page=(ctx.layout.width, ctx.layout.height),
         photos=_photos(item),
         blind_text=blind_message(item, ctx.election),
+        uploader_says=uploader_says(ctx, item, blind),
     )
+
+
+def uploader_says(ctx: WebContext, item: QueueItem, blind: bool) -> list[UploaderSays]:
+    """The uploaders' "something differs" on this item's fields (every one of them for an
+    item of the whole precinct), oldest first; a blind item names the fields only."""
+    claims = precinct_claims(ctx.engine, ctx.election.id, item.precinct_id)
+    wanted = set(item.fields)
+    return [
+        UploaderSays(c.uploader, c.at, f"/photos/{c.sha256}", _said(ctx.election, c, wanted, blind))
+        for c in claims
+        if not wanted or wanted & set(c.values)
+    ]
+
+
+def _said(election: Election, claim: Claim, wanted: set[str], blind: bool) -> list[str]:
+    keys = [k for k in claim.values if not wanted or k in wanted]
+    if blind:
+        return [f"{field_label(election, k)}: another number than the machine read" for k in keys]
+    return [f"{field_label(election, k)}: the sheet shows {claim.values[k]}" for k in keys]
 
 
 def _photos(item: QueueItem) -> list[PhotoRead]:
