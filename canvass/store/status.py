@@ -16,7 +16,9 @@ from canvass.store.tables import (
     ReadingRow,
     ReportRow,
     ReviewItemRow,
+    UploadRow,
 )
+from canvass.store.testdeck import TEST_SOURCE
 
 STAGES = ("photos", "read", "reported", "cleared", "in_review", "certified")
 
@@ -138,8 +140,9 @@ def _precincts(session: Session, election_id: str, status: str | None) -> set[st
     )
     if status:
         query = query.where(col(PhotoRow.status) == status)
-    else:  # a test sheet's photo is no precinct's photo
-        query = query.where(col(PhotoRow.status) != "test")
+    # A test sheet's photo, or one uploaded as a test photo, is no precinct's photo.
+    tests = select(col(UploadRow.photo_id)).where(col(UploadRow.client_source) == TEST_SOURCE)
+    query = query.where(col(PhotoRow.status) != "test", col(PhotoRow.id).not_in(tests))
     return {p for p in session.execute(query).scalars() if p}
 
 
