@@ -48,6 +48,8 @@
     }
   }
 
+  preview.addEventListener("error", function () { preview.hidden = true; }); // not an image
+
   input.addEventListener("change", function () {
     const file = input.files[0];
     if (!file) return;
@@ -218,6 +220,7 @@
   document.getElementById("differs-add").addEventListener("click", addRow);
   differs.addEventListener("submit", function (event) {
     event.preventDefault();
+    differsError.hidden = true;
     const fields = {};
     for (const row of rows.children) {
       const typed = row.querySelector("input").value.trim();
