@@ -49,8 +49,24 @@ def assemble_field(probabilities: NDArray[np.float64], bands: Bands) -> FieldRea
     return FieldReading(value=None, confidence=support, status="unreadable", boxes=boxes)
 
 
+PLACES = 12
+"""Decimal places a box's probabilities keep. Six were kept until issue 20, which rounded
+every digit surer than 0.9999995 up to 1.0: a wrong reading at 1 - 1e-7 (a "21" read as
+"71" on the calibration photos) then looked exactly like a right one at 1 - 1e-11, and no
+band could part them. The digit model's own single-box threshold sits at 1 - 3.4e-11."""
+DIGIT_CAP = 1.0 - 10.0**-PLACES
+"""No written box is more certain of a digit than this: the rest stays on "not one clean
+digit". So a field with writing never comes out at 1.0, whatever the network says of a box
+unlike any it was trained on; only all-blank boxes can."""
+
+
 def _as_boxes(probabilities: NDArray[np.float64]) -> tuple[tuple[float, ...], ...]:
-    return tuple(tuple(round(float(p), 6) for p in row) for row in probabilities)
+    """The rows as stored: each digit's probability at most DIGIT_CAP, PLACES decimals."""
+    rows = []
+    for row in probabilities:
+        digits = (min(float(p), DIGIT_CAP) for p in row[BLANK + 1 :])
+        rows.append((round(float(row[BLANK]), PLACES), *(round(p, PLACES) for p in digits)))
+    return tuple(rows)
 
 
 def stack(rows: Sequence[Sequence[float]]) -> NDArray[np.float64]:

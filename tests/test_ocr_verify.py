@@ -91,3 +91,37 @@ def test_mass_on_no_clean_digit_counts_against_every_value() -> None:
     f = field(box(blank=0.999), crossed)
     support = support_for(f, 7)
     assert support.probability < 0.5
+
+
+def digit_box(digit: int, p: float) -> list[float]:
+    row = [0.0] * 11
+    row[digit + 1] = p
+    return row
+
+
+def test_a_field_keeps_the_resolution_that_parts_a_doubtful_digit_from_a_sure_one() -> None:
+    """Rounded to six places, a box at 1 - 1e-7 and one at 1 - 1e-11 were both 1.0 and
+    no band could part them (issue 20)."""
+    import numpy as np
+
+    from ocr.assemble import Bands, assemble_field
+
+    bands = Bands(ok=1 - 1e-9)
+    blank = [1.0] + [0.0] * 10
+    doubtful = assemble_field(np.array([blank, digit_box(7, 1 - 1e-7)]), bands)
+    sure = assemble_field(np.array([blank, digit_box(7, 1 - 1e-11)]), bands)
+    assert doubtful.status == "uncertain" and sure.status == "ok"
+
+
+def test_no_written_field_comes_out_certain() -> None:
+    """A box the network calls certain (a shape it never saw can be) keeps some doubt."""
+    import numpy as np
+
+    from ocr.assemble import DIGIT_CAP, Bands, assemble_field
+
+    blank = [1.0] + [0.0] * 10
+    reading = assemble_field(np.array([blank, digit_box(3, 1.0), digit_box(9, 1.0)]), Bands())
+    assert reading.value == 39 and reading.status == "ok"
+    assert reading.confidence < 1.0 and max(reading.boxes[1]) == DIGIT_CAP
+    empty = assemble_field(np.array([blank, blank]), Bands())
+    assert empty.status == "blank" and empty.confidence == 1.0
