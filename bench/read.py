@@ -131,7 +131,10 @@ def read_sets(
     ev = _generate(
         out / "photos-evaluate", args.count, "evaluate", 202, args.rejects, election, handwriting
     )
-    return _read_all(cal, args.workers, election), _read_all(ev, args.workers, election)
+    return (
+        _read_all(cal, args.workers, election, args.fresh),
+        _read_all(ev, args.workers, election, args.fresh),
+    )
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -141,6 +144,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rejects", type=float, default=0.1, help="share of reject photos")
     parser.add_argument("--out", default="bench-out")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--fresh", action="store_true", help="read every photo again (no kept readings)"
+    )
     parser.add_argument("--timing", type=int, default=20, help="photos timed on one core")
     parser.add_argument("--tesseract", type=int, default=200, help="fields for the baseline")
     parser.add_argument(
@@ -207,10 +213,23 @@ def _photos(folder: Path) -> list[Path]:
     return sorted(folder.glob("photo-*.jpg"))
 
 
-def _read_all(folder: Path, workers: int, election: str | None) -> list[PhotoResult]:
+def _read_all(
+    folder: Path, workers: int, election: str | None, fresh: bool = False
+) -> list[PhotoResult]:
+    """Every photo's reading: kept from the last run by the same reader
+    (`bench.read_cache`) unless `fresh`, else read on `workers` cores and kept."""
+    from bench.read_cache import load_cached, reader_key, store
+
     photos = _photos(folder)
+    key = reader_key(election)
+    cached = None if fresh else load_cached(folder, photos, key)
+    if cached is not None:
+        print(f"{folder}: {len(cached)} readings kept from the last run by this reader")
+        return cached
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        return list(pool.map(partial(read_one, election=election), photos, chunksize=4))
+        results = list(pool.map(partial(read_one, election=election), photos, chunksize=4))
+    store(folder, photos, key, results)
+    return results
 
 
 def read_one(photo: Path, election: str | None = None) -> PhotoResult:
