@@ -248,3 +248,22 @@ def test_a_refusal_is_an_error_on_the_status_page(sqlite_settings: Settings) -> 
     assert 'class="error-box" role="alert" id="refusal"' in page
     assert "Refused: this photo cannot be used" in page and "This is not a worksheet" in page
     assert "Send to the reviewers" not in page
+
+
+def test_the_latest_typed_precinct_is_said_back(sqlite_settings: Settings) -> None:
+    """The same photo sent again with another typed precinct, then the first one again:
+    the read-back says the latest (each upload's typing is kept, none is merged)."""
+    engine = make_intake(sqlite_settings).engine
+    add_account(engine, "chair", PASSWORD, "uploader", utcnow())
+    data = jpeg(seed=41)
+    with client_for(sqlite_settings) as client:
+        auth = bearer(sqlite_settings, "chair") | JPEG
+        for typed in ("FOO-1", "BAR-2", "FOO-1"):
+            sent = client.post(f"/api/photos?precinct={typed}", content=data, headers=auth)
+            assert sent.status_code == 202, sent.text
+        with Session(engine) as session:
+            photo_id = session.execute(select(PhotoRow)).scalar_one().id or 0
+        reading = reading_of(CERTIFIED["ADAMS-AD1"].tally)
+        record_reading(engine, photo_id, IOWA.id, reading, None, utcnow())
+        said = client.get(sent.json()["photo_url"], headers=auth).json()["read_back"]
+    assert said["precinct_note"].startswith("You typed FOO-1, which is not a precinct")

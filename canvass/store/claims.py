@@ -37,11 +37,17 @@ class NewClaim:
     precinct: str | None
     typed: str | None
     values: dict[str, int]
+    sent_at: datetime | None = None
 
     @property
     def digest(self) -> str:
+        """The claim's content; a typed precinct is one per upload (`sent_at`), so the
+        latest typed is the one said back even when an earlier text is typed again."""
         body = json.dumps(
-            [self.kind, self.precinct, self.typed, self.values], sort_keys=True, ensure_ascii=False
+            [self.kind, self.precinct, self.typed, self.values, self.sent_at],
+            sort_keys=True,
+            ensure_ascii=False,
+            default=str,
         )
         return hashlib.sha256(body.encode()).hexdigest()
 

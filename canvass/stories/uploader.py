@@ -65,7 +65,15 @@ def note_typed_precinct(
     """Keep what `uploader` typed as the photo's precinct, to say it back beside the sheet's."""
     state = photo_state(engine, sha256)
     claim = NewClaim(
-        election.id, state.photo_id, state.sha256, uploader, "typed_precinct", None, typed.text, {}
+        election.id,
+        state.photo_id,
+        state.sha256,
+        uploader,
+        "typed_precinct",
+        None,
+        typed.text,
+        {},
+        sent_at=now,
     )
     return record_claim(engine, claim, now)
 
