@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,7 @@ from tests.support.images import jpeg
 from tests.support.intake import make_intake
 from tests.support.iowa import CERTIFIED, IOWA
 from tests.support.readings import confident_field, report_of
-from tests.support.site import ACCOUNTS, PASSWORD
+from tests.support.site import ACCOUNTS, PASSWORD, prepare_site
 
 LAYOUT = build_layout(IOWA)
 ADAIR = [p for p in IOWA.precincts if p.county == "Adair"]
@@ -110,7 +111,9 @@ def test_each_field_is_right_misread_or_left_to_a_person() -> None:
     assert check_field("attendees", 5, None).outcome == "unsure"
 
 
-def reader_for(script: dict[str, int | None], code: str, precinct: str, misread: str):  # type: ignore[no-untyped-def]
+def reader_for(
+    script: dict[str, int | None], code: str, precinct: str, misread: str
+) -> Callable[[bytes], ReadOutcome]:
     """A fake reader (the reader's Protocol) that reads the test sheet as scripted, but
     one field 1 too high, and keeps a crop of each field."""
 
@@ -262,3 +265,32 @@ def test_the_page_is_for_administrators_and_its_upload_counts_a_refusal(
         uploads = session.execute(select(col(PhotoRow.status))).scalars().all()
     assert uploads == ["rejected"]
     assert json.dumps(county)  # the report is plain JSON
+
+
+def test_a_test_photo_after_a_sign_off_is_no_late_evidence(
+    database_settings: Settings, tmp_path: Path
+) -> None:
+    """A certified county's test deck (counties test again after election night too): a
+    test photo of its precinct changes nothing signed and raises no late evidence."""
+    prepare_site(database_settings, real_photo=False)
+    engine = open_engine(database_settings)
+    with client_for(database_settings) as client:
+        admin = bearer(database_settings, "admin")
+        signed = client.post("/api/certify/Audubon", json={"role": "county chair"}, headers=admin)
+        assert signed.status_code == 200, signed.text
+        before = client.get("/api/results?county=Audubon", headers=admin).json()
+        made = create_deck(engine, IOWA, "Audubon", tmp_path / "d.pdf", "admin", utcnow(), sheets=1)
+        sheet = made.sheets[0]
+        sent = client.post("/api/photos", content=jpeg(seed=77), headers=admin | JPEG)
+        assert sent.status_code == 202
+        reader = reader_for(sheet.values, sheet.code, sheet.precinct, "attendees")
+        crops = open_blob_store(database_settings, "crops")
+        read_queued(engine, IOWA.id, open_blob_store(database_settings), crops, reader, workers=1)
+        assert client.post("/api/reconcile", headers=admin).status_code == 200
+        items = client.get("/api/queue?county=Audubon", headers=bearer(database_settings, "ann"))
+        assert items.json() == []
+        blockers = client.get("/api/certify/Audubon", headers=admin).json()
+        assert not any(blockers["would_change"].values())  # no change, no precinct in or out
+        assert client.get("/api/results?county=Audubon", headers=admin).json() == before
+    county = deck_report(engine, IOWA, "Audubon").as_json({})["counties"][0]
+    assert (county["photos_read"], county["misread"]) == (1, 1)
