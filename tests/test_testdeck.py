@@ -16,9 +16,10 @@ import pytest
 from PIL import Image
 from sqlmodel import Session, col, select
 
+from canvass.elections.fileformat import load_election_file
 from canvass.errors import InputError
 from canvass.model import FieldReading, ReadOutcome, SheetReading
-from canvass.settings import Settings
+from canvass.settings import REPO_ROOT, Settings
 from canvass.store.accounts import add_account
 from canvass.store.db import open_engine
 from canvass.store.intake import ReportVersion, store_reports
@@ -27,7 +28,7 @@ from canvass.store.tables import PhotoRow, ReadingRow
 from canvass.store.types import utcnow
 from canvass.stories.reconcile import reconcile_election
 from canvass.stories.testdeck import create_deck, deck_report
-from canvass.testdeck.compare import check_field
+from canvass.testdeck.compare import check_field, check_sheet
 from canvass.testdeck.script import coverage, plan_sheets, script_deck
 from canvass.worksheet.layout import build_layout
 from canvass.worksheet.qr import SheetIdentity, decode_qr, parse_payload
@@ -294,3 +295,26 @@ def test_a_test_photo_after_a_sign_off_is_no_late_evidence(
         assert client.get("/api/results?county=Audubon", headers=admin).json() == before
     county = deck_report(engine, IOWA, "Audubon").as_json({})["counties"][0]
     assert (county["photos_read"], county["misread"]) == (1, 1)
+
+
+def test_a_general_elections_deck_writes_zeros_and_a_perfect_reading_queues_nothing() -> None:
+    general = load_election_file(REPO_ROOT / "fixtures" / "elections" / "iowa2020-general.json")
+    layout = build_layout(general)
+    precincts = [p for p in general.precincts if p.county == "Adair"]
+    deck = script_deck(layout, plan_sheets(precincts, None, ()), seed=1)
+    assert coverage(layout, deck) == {}  # 30 four-box fields a sheet: five sheets do
+    values = [v for s in deck for v in s.values.values()]
+    assert None not in values and 0 in values  # the results sheet has zeros written
+    first = deck[0]
+    fields = {
+        f.key: confident_field(first.values[f.key] or 0, len(f.boxes))
+        for f in layout.sheet_fields(False)
+    }
+    reading = SheetReading(
+        status="read", precinct=first.precinct.id, form=layout.form, fields=fields
+    )
+    check = check_sheet(general, first.precinct.id, first.values, reading)
+    assert (check.count("right"), check.count("misread"), check.queue) == (len(fields), 0, {})
+    page = WorksheetRenderer(layout, general).render(first.precinct, test="2-1")
+    identity = decode_qr(np.asarray(page))
+    assert identity is not None and identity.test == "2-1"
