@@ -48,7 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_THREAD_LIMIT"):
         os.environ.setdefault(var, "1")  # one core per worker, before numpy loads its BLAS
-    from bench.read_print import print_comparison, print_cross, print_table, print_wrong_kinds
+    from bench.read_print import (
+        print_comparison,
+        print_cross,
+        print_table,
+        print_thresholds,
+        print_wrong_kinds,
+    )
     from bench.read_report import choose_bands, cross_calibration, report
     from bench.read_support import election as load
 
@@ -96,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         both.write_text(json.dumps({"runs": caucus, "cross": cross}, indent=1), encoding="utf-8")
         print(f"\nwrote {both}")
     print_wrong_kinds(runs)
+    print_thresholds(runs)
     forms = [f for f, (plan, *_) in zip(runs, sets, strict=True) if plan.population == "MNIST"]
     if len(forms) > 1:
         title = (

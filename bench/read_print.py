@@ -224,3 +224,21 @@ def print_cross(rows: Sequence[dict[str, Any]]) -> None:
             f"{r['nonblank_read_rate']:.2%}",
         )
     Console().print(table)
+
+
+def print_thresholds(runs: Sequence[dict[str, Any]]) -> None:
+    """Each run's verification with the sums at other clearing thresholds (evaluation
+    photos; the reconciler's is 0.999)."""
+    table = Table(
+        "clearing threshold",
+        *(f"{column_name(f)}: {what}" for f in runs for what in ("true cleared", "wrong cleared")),
+        title="Clearing thresholds (with the sheet's sums, every kind of wrong value)",
+    )
+    for i, row in enumerate(runs[0]["thresholds"]):
+        cells = []
+        for f in runs:
+            r = f["thresholds"][i]
+            cells.append(f"{r['true_verified_rate']:.2%}")
+            cells.append(bound_text(r["wrong_verified"], r["wrong_values"]))
+        table.add_row(f"{row['threshold']:g}", *cells)
+    Console().print(table)

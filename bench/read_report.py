@@ -12,7 +12,7 @@ import numpy as np
 
 from bench.read_results import REJECT_WORDS, FieldSample, PhotoResult
 from bench.read_stats import upper_bound
-from bench.read_wrong import Supporter, WrongTally, tally_wrong
+from bench.read_wrong import Supporter, WrongTally, neighbours_of, tally_wrong, wrong_values
 from canvass.elections.iowa2020 import build_iowa2020
 from canvass.model import Election, FieldReading
 from canvass.settings import BUILTIN_DATA
@@ -25,6 +25,7 @@ TARGET_SILENT = 1e-4
 TARGET_WRONG = 1e-4
 CLEAR_THRESHOLD = 0.999
 ODDS_GRID = (10.0, 100.0, 1000.0, 10000.0, 100000.0)
+THRESHOLD_GRID = (0.99, 0.999, 0.9999, 0.99999, 0.999999)
 
 
 def value_of(reading: FieldReading) -> int | None:
@@ -170,6 +171,39 @@ def odds_sensitivity(
     ]
 
 
+def threshold_grid(
+    photos: Sequence[PhotoResult], election: Election | None = None
+) -> list[dict[str, Any]]:
+    """Verification with the sheet's sums at each clearing threshold on THRESHOLD_GRID (the
+    supports computed once): what a higher bar costs in true values cleared and buys in
+    wrong values refused, every kind of wrong value counted."""
+    true_support: list[float] = []
+    wrong_support: list[float] = []
+    for photo in photos:
+        if photo.status != "read" or photo.kind != "good":
+            continue
+        support = supporters(photo, SheetOdds(), election)
+        beside = neighbours_of(photo.fields)
+        for s in photo.fields:
+            true_support.append(support(s.key, s.truth))
+            wrong = wrong_values(s.truth, len(s.rows), beside[s.key])
+            wrong_support.extend(support(s.key, v) for v in wrong)
+    truths, wrongs = np.asarray(true_support), np.asarray(wrong_support)
+    rows = []
+    for threshold in THRESHOLD_GRID:
+        verified = int((wrongs >= threshold).sum())
+        rows.append(
+            {
+                "threshold": threshold,
+                "true_verified_rate": float((truths >= threshold).mean()) if len(truths) else 0.0,
+                "wrong_values": len(wrongs),
+                "wrong_verified": verified,
+                "wrong_verified_bound": upper_bound(verified, len(wrongs)),
+            }
+        )
+    return rows
+
+
 def rejection_figures(photos: Sequence[PhotoResult]) -> dict[str, Any]:
     by_kind: dict[str, dict[str, int]] = {}
     for p in photos:
@@ -215,6 +249,7 @@ def report(
             evaluation, CLEAR_THRESHOLD, SheetOdds(), election
         ),
         "odds_on_calibration": odds_sensitivity(calibration, election),
+        "thresholds": threshold_grid(evaluation, election),
         "rejection": rejection_figures(evaluation),
         "speed": timing,
         "tesseract_baseline": baseline,

@@ -96,3 +96,15 @@ def test_bands_fitted_on_one_population_are_measured_on_the_other() -> None:
     assert got["Semeion", "Semeion"]["silent_errors"] == 0  # its own calibration sees it
     assert got["all", "MNIST"]["silent_errors"] == 0
     assert got["MNIST", "Semeion"]["silent_error_bound"] == 1.0
+
+
+def test_a_higher_clearing_threshold_refuses_a_wrong_value_the_lower_one_clears() -> None:
+    from bench.read_report import THRESHOLD_GRID, threshold_grid
+
+    blank = [1.0] + [0.0] * 10
+    # a 9 the model takes for a 7 at 0.9995: cleared at 0.999 as 7, not at 0.9999
+    field = sample("first.A", 9, [blank, blank, digit_row(7, 0.9995)])
+    rows = {r["threshold"]: r for r in threshold_grid([photo([field])])}
+    assert set(rows) == set(THRESHOLD_GRID)
+    assert rows[0.999]["wrong_verified"] == 1 and rows[0.9999]["wrong_verified"] == 0
+    assert rows[0.999]["true_verified_rate"] == 0.0
