@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from canvass.worksheet.render import WorksheetRenderer
 from ingest.blobs import open_blob_store
 from ingest.queue import read_queued
 from ocr.read import match_precinct
+from tests.conftest import CANVASS, canvass_env
 from tests.support.client import bearer, client_for, sign_in
 from tests.support.images import jpeg
 from tests.support.intake import make_intake
@@ -230,12 +232,32 @@ def test_the_page_is_for_administrators_and_its_upload_counts_a_refusal(
 ) -> None:
     engine = open_engine(deck_site)
     with client_for(deck_site) as client:
-        sign_in(client, "ann")
+        token = sign_in(client, "ann")
         assert client.get("/testdeck").status_code == 403
+        made = client.post("/testdeck/decks", data={"csrf_token": token, "county": "Adams"})
+        assert made.status_code == 403
+        assert client.get("/testdeck/decks/1.pdf").status_code == 403
     with client_for(deck_site) as client:
         token = sign_in(client, "admin")
         page = client.get("/testdeck")
         assert page.status_code == 200 and "<b>0</b><span>of 2 test sheets read" in page.text
+        made = client.post(
+            "/testdeck/decks",
+            data={"csrf_token": token, "county": "adams", "sheets": "3", "seed": "4"},
+            follow_redirects=False,
+        )
+        assert made.status_code == 303 and made.headers["location"] == "/testdeck?county=Adams"
+        listed = client.get("/testdeck?county=Adams")
+        assert "Test deck 2 of Adams: 3 sheets." in listed.text
+        assert "<b>0</b><span>of 3 test sheets read" in listed.text
+        pdf = client.get("/testdeck/decks/2.pdf")
+        assert pdf.content.startswith(b"%PDF") and pdf.content.count(b"/Type /Page ") == 6
+        assert "testdeck-2.pdf" in pdf.headers["content-disposition"]
+        assert client.get("/testdeck/decks/99.pdf").status_code == 404
+        bad = client.post(
+            "/testdeck/decks", data={"csrf_token": token, "county": "Adams", "sheets": "x"}
+        )
+        assert bad.status_code == 422 and "whole number" in bad.text
         sent = client.post(
             "/testdeck/upload",
             data={"csrf_token": token, "precinct": "adair-02ne"},
@@ -318,3 +340,20 @@ def test_a_general_elections_deck_writes_zeros_and_a_perfect_reading_queues_noth
     page = WorksheetRenderer(layout, general).render(first.precinct, test="2-1")
     identity = decode_qr(np.asarray(page))
     assert identity is not None and identity.test == "2-1"
+
+
+def test_a_stored_deck_prints_again_byte_for_byte(deck_site: Settings, tmp_path: Path) -> None:
+    again = tmp_path / "again.pdf"
+    env = canvass_env(deck_site)
+    done = subprocess.run(
+        [CANVASS, "testdeck", "--deck", "1", "--out", str(again), "--json"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["pages"] == 4
+    assert again.read_bytes() == (tmp_path / "deck.pdf").read_bytes()
+    missing = subprocess.run(
+        [CANVASS, "testdeck", "--deck", "9", "--out", str(again)],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert missing.returncode == 4 and "no test deck 9" in missing.stderr

@@ -30,6 +30,9 @@ def testdeck(
         list[str] | None, typer.Option(help="Who writes the sheets, in turn (repeatable).")
     ] = None,
     by: Annotated[str, typer.Option(help="Who prints the deck (for the audit log).")] = "cli",
+    deck: Annotated[
+        int | None, typer.Option(help="Print this stored deck again (its same sheets).")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Print a county's test deck: per sheet, a test worksheet (its QR code and a band say
@@ -38,14 +41,25 @@ def testdeck(
     enter results, the queue or a sign-off. Then run `canvass testdeck report`."""
     if ctx.invoked_subcommand is not None:
         return
-    if county is None or out is None:
-        raise typer.BadParameter("give --county NAME and --out DECK.pdf (or: testdeck report)")
+    if out is None or (county is None) == (deck is None):
+        raise typer.BadParameter(
+            "give --county NAME (a new deck) or --deck N (again), and --out DECK.pdf; "
+            "or: canvass testdeck report"
+        )
     from canvass.store.elections import load_election
     from canvass.store.types import utcnow
-    from canvass.stories.testdeck import create_deck
+    from canvass.stories.testdeck import create_deck, print_deck
 
     engine = open_database(settings_of(ctx))
     election = load_election(engine)
+    if deck is not None:
+        pages = print_deck(engine, election, deck, out)
+        if as_json:
+            emit_json({"deck": deck, "pages": pages, "out": str(out)})
+        else:
+            stdout_console().print(f"test deck {deck}: {pages} pages in {out}", markup=False)
+        return
+    assert county is not None
     writers = tuple(writer or ())
     done = create_deck(
         engine, election, county, out, by, utcnow(), seed=seed, sheets=sheets, writers=writers

@@ -124,8 +124,34 @@ def save_deck(
     return stored
 
 
-def deck_sheets(engine: Engine, election_id: str, county: str | None = None) -> list[StoredSheet]:
-    """Every test sheet of the election's decks (of one county), by deck and number."""
+@dataclass(frozen=True)
+class StoredDeck:
+    id: int
+    county: str
+    seed: int
+    created_by: str
+    created_at: datetime
+
+
+def decks(engine: Engine, election_id: str) -> list[StoredDeck]:
+    """The election's test decks, newest first."""
+    query = (
+        select(DeckRow)
+        .where(col(DeckRow.election_id) == election_id)
+        .order_by(col(DeckRow.id).desc())
+    )
+    with Session(engine) as session:
+        return [
+            StoredDeck(d.id or 0, d.county, d.seed, d.created_by, d.created_at)
+            for d in session.execute(query).scalars()
+        ]
+
+
+def deck_sheets(
+    engine: Engine, election_id: str, county: str | None = None, deck_id: int | None = None
+) -> list[StoredSheet]:
+    """Every test sheet of the election's decks (of one county, of one deck), by deck and
+    number."""
     query = (
         select(DeckSheetRow, DeckRow)
         .join(DeckRow, col(DeckRow.id) == col(DeckSheetRow.deck_id))
@@ -134,6 +160,8 @@ def deck_sheets(engine: Engine, election_id: str, county: str | None = None) -> 
     )
     if county is not None:
         query = query.where(col(DeckRow.county) == county)
+    if deck_id is not None:
+        query = query.where(col(DeckRow.id) == deck_id)
     with Session(engine) as session:
         return [
             StoredSheet(

@@ -75,6 +75,8 @@ def create_deck(
     """Script, store and print a county's test deck: one sheet per precinct, or `sheets`
     going round them; `writers` take the sheets in turn."""
     check_output(out, (".pdf",))
+    if not out.parent.is_dir():
+        raise InputError(f"{out.parent} is not a folder: write the deck into an existing folder")
     precincts = [p for p in election.precincts if p.county.lower() == county.strip().lower()]
     if not precincts:
         raise NotFoundError(f"no county {county!r} in {election.id}: see `canvass precincts`")
@@ -88,15 +90,27 @@ def create_deck(
     name = precincts[0].county
     new = [NewSheet(s.number, s.precinct.id, s.writer, s.values) for s in scripted]
     stored = save_deck(engine, election.id, name, seed, created_by, now, new)
+    pages = _write(election, stored, out)
+    return DeckCreated(name, stored[0].deck_id, stored, pages, coverage(layout, scripted))
+
+
+def print_deck(engine: Engine, election: Election, deck_id: int, out: Path) -> int:
+    """Print a stored deck again (the same sheets, codes and scripts); the page count."""
+    sheets = deck_sheets(engine, election.id, deck_id=deck_id)
+    if not sheets:
+        raise NotFoundError(f"no test deck {deck_id}: see the test deck page or print one")
+    return _write(election, sheets, out)
+
+
+def _write(election: Election, sheets: list[StoredSheet], out: Path) -> int:
     by_id = election.precinct_by_id
-    pages = write_deck(
+    return write_deck(
         election,
-        layout,
-        name,
-        [(s.number, by_id[s.precinct], s.writer, s.code, s.values) for s in stored],
+        build_layout(election),
+        sheets[0].county,
+        [(s.number, by_id[s.precinct], s.writer, s.code, s.values) for s in sheets],
         out,
     )
-    return DeckCreated(name, stored[0].deck_id, stored, pages, coverage(layout, scripted))
 
 
 @dataclass(frozen=True)

@@ -10,23 +10,43 @@ photo in its custody (client source `testdeck`), so a refusal is counted in the 
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path as FilePath
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from canvass.errors import InputError, NotFoundError, RefusedError
-from canvass.store.testdeck import TEST_SOURCE
-from canvass.stories.testdeck import CountyReport, SheetResult, deck_report, field_labels
-from canvass.web.context import ctx_of, page
-from canvass.web.routes.common import MAX_ID, Admin, CountyFilter, errors, see_other
+from canvass.store.testdeck import TEST_SOURCE, decks
+from canvass.store.types import utcnow
+from canvass.stories.testdeck import (
+    CountyReport,
+    SheetResult,
+    create_deck,
+    deck_report,
+    field_labels,
+    print_deck,
+)
+from canvass.web.context import ctx_of, flash, page
+from canvass.web.routes.common import (
+    MAX_ID,
+    NO_NUL,
+    Admin,
+    CountyFilter,
+    errors,
+    see_other,
+    whole_number,
+)
 from ingest.photos import Custody, intake_photo
 
 router = APIRouter()
 PhotoId = Annotated[int, Path(ge=1, le=MAX_ID, description="The test photo's id.")]
 FieldIndex = Annotated[int, Path(ge=0, le=999, description="The field's place on the sheet.")]
+DeckId = Annotated[int, Path(ge=1, le=MAX_ID, description="The test deck's id.")]
 
 
 @router.get("/testdeck", response_class=HTMLResponse, include_in_schema=False)
@@ -42,6 +62,45 @@ def testdeck_page(request: Request, principal: Admin, county: CountyFilter = Non
         found=report.as_json(labels),
         labels=labels,
         county=county or "",
+        decks=decks(ctx.engine, ctx.election.id),
+    )
+
+
+@router.post("/testdeck/decks", include_in_schema=False)
+def testdeck_create(
+    request: Request,
+    principal: Admin,
+    county: Annotated[str, Form(max_length=128, pattern=NO_NUL)] = "",
+    sheets: Annotated[str, Form(max_length=9, pattern=NO_NUL)] = "",
+    seed: Annotated[str, Form(max_length=9, pattern=NO_NUL)] = "",
+) -> Response:
+    """Script and store a county's deck (the story `canvass testdeck` tells); its PDF is
+    then on the page's list of decks."""
+    ctx = ctx_of(request)
+    count = whole_number(sheets, "the number of sheets")
+    chosen = whole_number(seed, "the seed")
+    with tempfile.TemporaryDirectory() as folder:
+        made = create_deck(
+            ctx.engine, ctx.election, county, FilePath(folder) / "deck.pdf",
+            principal.username, utcnow(), seed=1 if chosen is None else chosen, sheets=count,
+        )  # fmt: skip
+    flash(request, f"Test deck {made.deck_id} of {made.county}: {len(made.sheets)} sheets.")
+    return see_other(f"/testdeck?county={quote(made.county)}")
+
+
+@router.get("/testdeck/decks/{deck_id}.pdf", include_in_schema=False)
+def testdeck_pdf(request: Request, principal: Admin, deck_id: DeckId) -> Response:
+    """A stored deck's PDF (printed again from its stored scripts: the same sheets)."""
+    ctx = ctx_of(request)
+    with tempfile.TemporaryDirectory() as folder:
+        out = FilePath(folder) / "deck.pdf"
+        print_deck(ctx.engine, ctx.election, deck_id, out)
+        data = out.read_bytes()
+    name = f"testdeck-{deck_id}.pdf"
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
