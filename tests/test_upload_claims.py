@@ -27,7 +27,7 @@ from canvass.stories.uploader import MAX_CLAIMS
 from tests.support.client import bearer, client_for, sign_in
 from tests.support.images import jpeg
 from tests.support.intake import make_intake
-from tests.support.iowa import IOWA
+from tests.support.iowa import CERTIFIED, IOWA
 from tests.support.site import MISMATCH_FIELD, PASSWORD, SiteData, precincts_of, prepare_site
 
 ADAMS = precincts_of("Adams")
@@ -206,16 +206,26 @@ def test_a_certified_county_takes_no_correction(site: SiteData) -> None:
     settings = site.settings
     photo = sha_of(900 + len(ADAMS))  # AUDUBON[0]
     with client_for(settings) as client:
-        signed = client.post(
-            "/api/certify/Audubon", json={"role": "chair"}, headers=bearer(settings, "pat")
-        )
+        chair = bearer(settings, "chair")
+        choices = client.get(f"/api/photos/{photo}", headers=chair).json()["read_back"]["choices"]
+        assert {
+            "key": "attendees",
+            "label": "Attendees at start",
+            "read": str(CERTIFIED[AUDUBON[0]].tally.attendees),
+        } in choices  # offered before the sign-off
+        pat = bearer(settings, "pat")
+        signed = client.post("/api/certify/Audubon", json={"role": "chair"}, headers=pat)
         assert signed.is_success, signed.text
-        late = client.post(
-            differs(photo), json={"fields": {"attendees": 3}}, headers=bearer(settings, "chair")
-        )
+        late = client.post(differs(photo), json={"fields": {"attendees": 3}}, headers=chair)
         assert late.status_code == 409
         assert "Audubon is certified" in late.json()["error"]
         assert "administrator" in late.json()["error"]
+        # The read-back offers no "something differs" the server would refuse.
+        back = client.get(f"/api/photos/{photo}", headers=chair).json()["read_back"]
+        assert back["choices"] == [] and back["lines"]
+        sign_in(client, "chair")
+        page = client.get(f"/upload/{photo}").text
+        assert "Send to the reviewers" not in page and "tell your county chair" in page
     assert claims(settings) == 0
 
 
@@ -245,4 +255,6 @@ def test_the_status_page_offers_it_without_javascript(site: SiteData) -> None:
     with client_for(settings) as client:
         sign_in(client, "dale")
         assert "Send to the reviewers" not in client.get(f"/upload/{MISMATCH_PHOTO}").text
+        dale = client.get(f"/api/photos/{MISMATCH_PHOTO}", headers=bearer(settings, "dale"))
+        assert dale.json()["read_back"]["choices"] == []  # not their photo
     assert claims(settings) == 1

@@ -28,9 +28,9 @@ from sqlalchemy import Engine
 
 from canvass.errors import ConflictError, ForbiddenError, InputError
 from canvass.forms.registry import form_of
-from canvass.model import Election
+from canvass.model import Election, Precinct
 from canvass.store.claims import Claim, NewClaim, claims_sent, find_claim, record_claim
-from canvass.store.views import certified_scopes, photo_state, uploaded_by
+from canvass.store.views import PhotoState, certified_scopes, photo_state, uploaded_by
 from canvass.worksheet.layout import build_layout
 
 MAX_CLAIMS = 10
@@ -89,23 +89,7 @@ def report_difference(
     """Store "the sheet says otherwise" for the photo `sha256`: `values` maps each field
     that differs to the number the sheet shows (a blank box is 0)."""
     state = photo_state(engine, sha256)
-    if not uploaded_by(engine, state.sha256, uploader):
-        raise ForbiddenError(
-            "only the person who sent this photo can say what its sheet shows: "
-            "send your own photo of the sheet"
-        )
-    reading = state.reading
-    if reading is None or reading.status != "read" or reading.precinct is None:
-        raise ConflictError(
-            "this photo has not been read as a sheet: wait for its read-back, "
-            "or retake the photo if it was refused"
-        )
-    precinct = election.precinct_by_id[reading.precinct]
-    if precinct.county in certified_scopes(engine, election.id):
-        raise ConflictError(
-            f"{precinct.county} is certified: tell your county chair what differs "
-            "(only an administrator can reopen a certified county)"
-        )
+    precinct = reportable(engine, election, state, uploader)
     checked = check_values(election, precinct.satellite, values)
     claim = NewClaim(
         election.id,
@@ -126,6 +110,38 @@ def report_difference(
             "tell your county chair what differs"
         )
     return record_claim(engine, claim, now)
+
+
+def reportable(engine: Engine, election: Election, state: PhotoState, uploader: str) -> Precinct:
+    """The precinct `uploader` may say the photo's sheet differs for, or the refusal: only
+    their own photo, read as a sheet, of a county not certified."""
+    if not uploaded_by(engine, state.sha256, uploader):
+        raise ForbiddenError(
+            "only the person who sent this photo can say what its sheet shows: "
+            "send your own photo of the sheet"
+        )
+    reading = state.reading
+    if reading is None or reading.status != "read" or reading.precinct is None:
+        raise ConflictError(
+            "this photo has not been read as a sheet: wait for its read-back, "
+            "or retake the photo if it was refused"
+        )
+    precinct = election.precinct_by_id[reading.precinct]
+    if precinct.county in certified_scopes(engine, election.id):
+        raise ConflictError(
+            f"{precinct.county} is certified: tell your county chair what differs "
+            "(only an administrator can reopen a certified county)"
+        )
+    return precinct
+
+
+def may_report(engine: Engine, election: Election, state: PhotoState, uploader: str) -> bool:
+    """Whether `reportable` allows it: what the pages offer."""
+    try:
+        reportable(engine, election, state, uploader)
+    except (ForbiddenError, ConflictError):
+        return False
+    return True
 
 
 def check_values(election: Election, satellite: bool, values: dict[str, int]) -> dict[str, int]:

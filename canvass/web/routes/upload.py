@@ -30,6 +30,7 @@ from canvass.store.views import PhotoState, photo_state, uploaded_by, withheld_f
 from canvass.stories.uploader import (
     TypedPrecinct,
     claim_lines,
+    may_report,
     note_typed_precinct,
     report_difference,
     typed_precinct_of,
@@ -160,12 +161,7 @@ def upload_status_page(request: Request, principal: SignedIn, sha256: Sha) -> Re
     ctx = ctx_of(request)
     state = shown_to(ctx, photo_state(ctx.engine, sha256), principal)
     answer = _answer(ctx, state, principal)
-    can_report = principal.role in UPLOADERS and uploaded_by(
-        ctx.engine, state.sha256, principal.username
-    )  # what `report_difference` allows: the page offers no more
-    return page(
-        request, "upload_status.html", principal, state=state, can_report=can_report, **answer
-    )
+    return page(request, "upload_status.html", principal, state=state, **answer)
 
 
 @router.post("/upload/{sha256}/differs", include_in_schema=False)
@@ -272,6 +268,12 @@ def shown_to(ctx: WebContext, state: PhotoState, principal: Principal) -> PhotoS
     return replace(state, reading=reading, withheld=withheld)
 
 
+def _may_report(ctx: WebContext, state: PhotoState, principal: Principal) -> bool:
+    return principal.role in UPLOADERS and may_report(
+        ctx.engine, ctx.election, state, principal.username
+    )
+
+
 def _contract(reading: SheetReading, withheld: frozenset[str]) -> dict[str, Any]:
     """The read result (docs/contracts.md section 6), each withheld field marked."""
     shown = reading.contract_json()
@@ -287,6 +289,8 @@ def _answer(ctx: WebContext, state: PhotoState, principal: Principal) -> dict[st
     reading = state.reading
     typed = typed_precinct(ctx.engine, state.photo_id, principal.username)
     back = None if reading is None else read_back(reading, ctx.election, typed).as_json()
+    if back is not None and not _may_report(ctx, state, principal):
+        back["choices"] = []  # "something differs" is offered only where it is taken
     return {
         "sha256": state.sha256,
         "status": state.status,

@@ -168,6 +168,7 @@
     document.getElementById("result-retake-text").textContent = back.retake || "";
     show("result-retake", Boolean(back.retake));
     show("result-question", !back.retake);
+    show("answer-no", (back.choices || []).length > 0); // offered only where the server takes it
     show("differs-form", false);
     show("result-after", false);
     document.getElementById("another").textContent = back.retake ? "Retake the photo" : "Send another photo";
