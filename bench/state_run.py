@@ -61,7 +61,7 @@ class StateRun:
         with clock("reports import"):
             self._import_reports(engine, election)
         with clock("reconcile"):
-            reconciled = reconcile_election(engine, election, utcnow())
+            reconciled = reconcile_election(engine, election, utcnow(), workers=self.workers)
             self.results["reconcile"] = reconciled.as_json()
         self._election = election
         return clock

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -83,7 +84,10 @@ def read_queue(
             workers,
             progress,
         )
-    compared = reconcile_election(engine, election, utcnow()).precincts if summary.read else 0
+    cores = os.cpu_count() or 1
+    compared = 0
+    if summary.read:
+        compared = reconcile_election(engine, election, utcnow(), workers=cores).precincts
     if as_json:
         emit_json(
             {"read": summary.read, "rejected": summary.rejected, "failed": summary.failed}
