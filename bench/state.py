@@ -4,8 +4,10 @@
 
 Generates the photos once (`canvass synth photos`, 8-12 MP JPEGs of the 2020 numbers, cached
 in --photos), then on a fresh data directory times the product's own stages: init (schema
-and Iowa 2020), ingest (every photo checked, stored and queued, as `canvass ingest` does),
-read-queued (all cores), reports import (the demo's app and hotline reports), reconcile.
+and Iowa 2020), ingest (every photo checked, stored and queued, as `canvass ingest` does)
+with reading on all cores overlapping it (as `canvass worker` reads while uploads arrive;
+`--sequential`: ingest, then `read-queued`), reports import (the demo's app and hotline
+reports), reconcile (all cores).
 Then profiles reading on a sample (one core, cProfile). Prints a table; writes
 `<out>/state.json`. The target is the whole state in under 60 s on two cores.
 """
@@ -45,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(data_dir, ignore_errors=True)
     settings = Settings(data_dir=data_dir, database_url=args.database_url)
     cores = os.cpu_count() or 1
-    run = StateRun(settings, photos, args.seed, args.workers or cores)
+    run = StateRun(settings, photos, args.seed, args.workers or cores, not args.sequential)
     clock = run.run_all()
     profile = run.profile(args.profile) if args.profile else None
     figures = _figures(clock, photos, cores, run.results, profile)
@@ -62,6 +64,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="photo and report seed")
     parser.add_argument("--workers", type=int, default=None, help="reader processes")
     parser.add_argument("--profile", type=int, default=6, help="photos to profile (0: none)")
+    parser.add_argument(
+        "--sequential",
+        action="store_true",
+        help="ingest everything, then read (default: reading overlaps ingest)",
+    )
     parser.add_argument(
         "--database-url", default=None, help="an empty PostgreSQL database instead of SQLite"
     )

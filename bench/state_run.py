@@ -5,6 +5,8 @@ and `reconcile` make, without the command line's start-up."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,13 +23,14 @@ from canvass.settings import Settings
 from canvass.store.db import migrate, open_engine
 from canvass.store.elections import save_election
 from canvass.store.intake import ReportVersion, store_reports
+from canvass.store.readings import queued_photos
 from canvass.store.tables import PhotoRow
 from canvass.store.types import utcnow
 from canvass.stories.reconcile import reconcile_election
 from canvass.synth.sources import certified_units
 from ingest.blobs import open_blob_store, sha256_of
 from ingest.photos import Custody, Intake, intake_photo
-from ingest.queue import read_queued
+from ingest.queue import ReadSummary, read_photos, read_queued, reader_pool
 from ingest.sniff import Limits
 from ocr.read import default_reader
 
@@ -40,24 +43,29 @@ class StateRun:
     photos: list[PhotoEntry]
     seed: int
     workers: int
+    overlap: bool = True
     results: dict[str, Any] = field(default_factory=dict)
 
     def run_all(self) -> Clock:
         clock = Clock()
         with clock("init"):
             engine, election = self._init()
-        with clock("ingest"):
-            self._ingest(engine, election)
-        with clock("read"):
-            summary = read_queued(
-                engine,
-                election.id,
-                open_blob_store(self.settings),
-                open_blob_store(self.settings, "crops"),
-                default_reader(election),
-                self.workers,
-            )
-            self.results["read"] = summary.as_json()
+        if self.overlap:
+            with clock("ingest + read (overlapped)"):
+                summary = self._ingest_while_reading(engine, election)
+        else:
+            with clock("ingest"):
+                self._ingest(engine, election)
+            with clock("read"):
+                summary = read_queued(
+                    engine,
+                    election.id,
+                    open_blob_store(self.settings),
+                    open_blob_store(self.settings, "crops"),
+                    default_reader(election),
+                    self.workers,
+                )
+        self.results["read"] = summary.as_json()
         with clock("reports import"):
             self._import_reports(engine, election)
         with clock("reconcile"):
@@ -80,6 +88,44 @@ class StateRun:
         if stored:
             raise InputError("the database already holds photos: give an empty database")
         return engine, election
+
+    def _ingest_while_reading(self, engine: Engine, election: Election) -> ReadSummary:
+        """Election night: photos arrive while the readers work. Intake runs in a thread
+        (as uploads do in the server) and the readers (all cores) take whatever is queued,
+        as `canvass worker` does, until intake is done and nothing is left."""
+        started = time.perf_counter()
+        failure: list[BaseException] = []
+
+        def intake() -> None:
+            try:
+                self._ingest(engine, election)
+            except BaseException as exc:  # handed to the main thread, raised there
+                failure.append(exc)
+            self.results["ingest_seconds"] = round(time.perf_counter() - started, 2)
+
+        feeder = threading.Thread(target=intake, name="bench-intake")
+        feeder.start()
+        totals = {"read": 0, "rejected": 0, "failed": 0}
+        blobs, crops = open_blob_store(self.settings), open_blob_store(self.settings, "crops")
+        reader = default_reader(election)
+        with reader_pool(self.workers) as pool:
+            while True:
+                arriving = feeder.is_alive()
+                ids = [p.id for p in queued_photos(engine, election.id)]
+                if not ids and not arriving:
+                    break
+                if not ids:
+                    time.sleep(0.05)
+                    continue
+                got = read_photos(
+                    engine, election.id, ids, blobs, crops, reader, self.workers, pool=pool
+                )
+                for key, value in got.as_json().items():
+                    totals[key] += value
+        feeder.join()
+        if failure:
+            raise failure[0]
+        return ReadSummary(**totals)
 
     def _ingest(self, engine: Engine, election: Election) -> None:
         s = self.settings
