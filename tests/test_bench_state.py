@@ -1,5 +1,6 @@
 """Smoke test of the whole-state benchmark at tiny size: two committed 12 MP photos through
-init, ingest, read, reports and reconcile, then the read profile; the JSON has every stage."""
+init, ingest with reading overlapping it (or, `--sequential`, ingest then read), reports
+and reconcile, then the read profile; the JSON has every stage."""
 
 from __future__ import annotations
 
@@ -16,13 +17,21 @@ from canvass.settings import REPO_ROOT
 FULL = REPO_ROOT / "fixtures" / "photos" / "full"
 
 
+OVERLAPPED = ["init", "ingest + read (overlapped)", "reports import", "reconcile"]
+SEQUENTIAL = ["init", "ingest", "read", "reports import", "reconcile"]
+
+
 @pytest.mark.slow
-def test_state_bench_runs_every_stage(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("flags", "expected"), [((), OVERLAPPED), (("--sequential",), SEQUENTIAL)])
+def test_state_bench_runs_every_stage(
+    tmp_path: Path, flags: tuple[str, ...], expected: list[str]
+) -> None:
     photos = tmp_path / "photos"
     shutil.copytree(FULL, photos / "state-seed1-n2")  # the cache layout the bench reuses
     out = tmp_path / "out"
     command = [sys.executable, "-m", "bench.state", "--count", "2"]
     command += ["--photos", str(photos), "--out", str(out), "--workers", "1", "--profile", "1"]
+    command += flags
     done = subprocess.run(
         command,
         cwd=REPO_ROOT,  # bench/ is not installed, only importable from the repository root
@@ -34,7 +43,7 @@ def test_state_bench_runs_every_stage(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     figures = json.loads((out / "state.json").read_text())
     stages = [s["stage"] for s in figures["stages"]]
-    assert stages == ["init", "ingest", "read", "reports import", "reconcile"]
+    assert stages == expected
     assert figures["results"]["ingest"] == {"stored": 2}
     assert figures["results"]["read"]["read"] == 2
     assert figures["results"]["reconcile"]["precincts"] == 2
