@@ -251,19 +251,30 @@ def test_a_refusal_is_an_error_on_the_status_page(sqlite_settings: Settings) -> 
 
 
 def test_the_latest_typed_precinct_is_said_back(sqlite_settings: Settings) -> None:
-    """The same photo sent again with another typed precinct, then the first one again:
-    the read-back says the latest (each upload's typing is kept, none is merged)."""
+    """The same photo sent again and again: the read-back says what was typed with the
+    latest upload (an earlier text typed again, a known precinct after unknown ones,
+    then nothing typed)."""
     engine = make_intake(sqlite_settings).engine
     add_account(engine, "chair", PASSWORD, "uploader", utcnow())
     data = jpeg(seed=41)
+    said: list[str | None] = []
     with client_for(sqlite_settings) as client:
         auth = bearer(sqlite_settings, "chair") | JPEG
-        for typed in ("FOO-1", "BAR-2", "FOO-1"):
+        for typed in ("FOO-1", "BAR-2", "FOO-1", "ADAMS-AD3", ""):
             sent = client.post(f"/api/photos?precinct={typed}", content=data, headers=auth)
             assert sent.status_code == 202, sent.text
-        with Session(engine) as session:
-            photo_id = session.execute(select(PhotoRow)).scalar_one().id or 0
-        reading = reading_of(CERTIFIED["ADAMS-AD1"].tally)
-        record_reading(engine, photo_id, IOWA.id, reading, None, utcnow())
-        said = client.get(sent.json()["photo_url"], headers=auth).json()["read_back"]
-    assert said["precinct_note"].startswith("You typed FOO-1, which is not a precinct")
+            if typed == "FOO-1" and not said:
+                with Session(engine) as session:
+                    photo_id = session.execute(select(PhotoRow)).scalar_one().id or 0
+                reading = reading_of(CERTIFIED["ADAMS-AD1"].tally)
+                record_reading(engine, photo_id, IOWA.id, reading, None, utcnow())
+            back = client.get(sent.json()["photo_url"], headers=auth).json()["read_back"]
+            note = back["precinct_note"]
+            said.append(None if note is None else note.split(",")[0])
+    assert said == [
+        "You typed FOO-1",
+        "You typed BAR-2",
+        "You typed FOO-1",
+        "You typed Precinct Adams AD3 (ADAMS-AD3)",
+        None,
+    ]

@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 
 from canvass.store.audit import append
 from canvass.store.db import session_scope
-from canvass.store.tables import PhotoRow, UploaderClaimRow
+from canvass.store.tables import PhotoRow, UploaderClaimRow, UploadRow
 
 ClaimKind = Literal["typed_precinct", "sheet_differs"]
 
@@ -109,10 +109,21 @@ def claims_sent(engine: Engine, photo_id: int, uploader: str, kind: ClaimKind) -
 
 
 def typed_precinct(engine: Engine, photo_id: int, uploader: str) -> str | None:
-    """What `uploader` last typed as the precinct of the photo (None: nothing typed)."""
+    """What `uploader` typed as the precinct with their latest upload of the photo (None:
+    nothing). A known precinct is in custody (`upload.declared_precinct`); an unknown one
+    only here, written just after its upload row."""
     with Session(engine) as session:
-        return session.execute(
-            select(col(UploaderClaimRow.typed))
+        upload = session.execute(
+            select(col(UploadRow.received_at), col(UploadRow.declared_precinct))
+            .where(
+                col(UploadRow.photo_id) == photo_id,
+                col(UploadRow.uploader) == uploader,
+            )
+            .order_by(col(UploadRow.id).desc())
+            .limit(1)
+        ).first()
+        typed = session.execute(
+            select(col(UploaderClaimRow.at), col(UploaderClaimRow.typed))
             .where(
                 col(UploaderClaimRow.photo_id) == photo_id,
                 col(UploaderClaimRow.uploader) == uploader,
@@ -120,7 +131,10 @@ def typed_precinct(engine: Engine, photo_id: int, uploader: str) -> str | None:
             )
             .order_by(col(UploaderClaimRow.id).desc())
             .limit(1)
-        ).scalar_one_or_none()
+        ).first()
+    if typed is not None and (upload is None or typed[0] >= upload[0]):
+        return typed[1]
+    return None if upload is None else upload[1]
 
 
 def precinct_claims(engine: Engine, election_id: str, precinct: str) -> list[Claim]:

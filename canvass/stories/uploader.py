@@ -62,7 +62,8 @@ def note_typed_precinct(
     typed: TypedPrecinct,
     now: datetime,
 ) -> Claim:
-    """Keep what `uploader` typed as the photo's precinct, to say it back beside the sheet's."""
+    """Keep an unknown precinct `uploader` typed with the photo, to say it back beside the
+    sheet's (a known one is in custody already: `Custody.declared_precinct`)."""
     state = photo_state(engine, sha256)
     claim = NewClaim(
         election.id,

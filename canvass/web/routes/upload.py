@@ -326,7 +326,7 @@ async def _intake(
         if data and sniff_media_type(data) is None:
             raise NotAPhoto(reason)
         raise RefusedError(reason)
-    if typed is not None and result.sha256:
+    if typed is not None and not typed.known and result.sha256:
         await run_in_threadpool(
             note_typed_precinct, ctx.engine, ctx.election, result.sha256, uploader, typed, utcnow()
         )
