@@ -326,9 +326,10 @@ class DeckSheetRow(SQLModel, table=True):
 
 
 class UploaderClaimRow(SQLModel, table=True):
-    """What an uploader said of a photo they sent: the precinct they typed (`kind`
-    `typed_precinct`), or that the sheet says something else than the machine read
-    (`sheet_differs`: which fields and what the sheet says, JSON field key -> number).
+    """What an uploader said of a photo they sent: a precinct they typed that is not the
+    election's (`kind` `typed_precinct`; a known one is in `upload`), or that the sheet says
+    something else than the machine read (`sheet_differs`: which fields and what the sheet
+    says, JSON field key -> number).
     Evidence for reviewers; it never changes a number by itself. `digest` names the claim's
     content, so a replay is the same row."""
 
