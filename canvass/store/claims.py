@@ -1,9 +1,10 @@
 """The adapter between what uploaders say of their own photos and its rows
-(`uploader_claim`): the precinct typed with a photo, and "something differs" (which
-fields, what the sheet says). Every claim is written with its audit entry in one
-transaction; a replay (the same content from the same person for the same photo) is the
-same row. The rules (whose photo, which fields, what bounds) are the story's
-(`canvass.stories.uploader`); this module only stores and reads.
+(`uploader_claim`): a precinct typed with a photo that is not the election's (a known one
+is in custody), and "something differs" (which fields, what the sheet says). Every claim
+is written with its audit entry in one transaction; a replay (the same content from the
+same person for the same photo) is the same row. The rules (whose photo, which fields,
+what bounds) are the story's (`canvass.stories.uploader`); this module only stores and
+reads.
 """
 
 from __future__ import annotations
