@@ -148,10 +148,14 @@ def decks(engine: Engine, election_id: str) -> list[StoredDeck]:
 
 
 def deck_sheets(
-    engine: Engine, election_id: str, county: str | None = None, deck_id: int | None = None
+    engine: Engine,
+    election_id: str,
+    county: str | None = None,
+    deck_id: int | None = None,
+    code: str | None = None,
 ) -> list[StoredSheet]:
-    """Every test sheet of the election's decks (of one county, of one deck), by deck and
-    number."""
+    """Every test sheet of the election's decks (of one county, of one deck, or the one
+    of that code), by deck and number."""
     query = (
         select(DeckSheetRow, DeckRow)
         .join(DeckRow, col(DeckRow.id) == col(DeckSheetRow.deck_id))
@@ -162,6 +166,8 @@ def deck_sheets(
         query = query.where(col(DeckRow.county) == county)
     if deck_id is not None:
         query = query.where(col(DeckRow.id) == deck_id)
+    if code is not None:
+        query = query.where(col(DeckSheetRow.code) == code)
     with Session(engine) as session:
         return [
             StoredSheet(
@@ -177,14 +183,18 @@ def deck_sheets(
         ]
 
 
-def deck_readings(engine: Engine, election_id: str) -> list[DeckReading]:
-    """Every test sheet's reading, oldest photo first."""
+def deck_readings(
+    engine: Engine, election_id: str, photo_id: int | None = None
+) -> list[DeckReading]:
+    """Every test sheet's reading (of one photo), oldest photo first."""
     query = (
         select(ReadingRow, col(PhotoRow.sha256))
         .join(PhotoRow, col(PhotoRow.id) == col(ReadingRow.photo_id))
         .where(col(ReadingRow.election_id) == election_id, col(ReadingRow.status) == TEST_STATUS)
         .order_by(col(PhotoRow.stored_at), col(PhotoRow.id))
     )
+    if photo_id is not None:
+        query = query.where(col(ReadingRow.photo_id) == photo_id)
     with Session(engine) as session:
         return [
             DeckReading(

@@ -199,6 +199,19 @@ def deck_report(engine: Engine, election: Election, county: str | None = None) -
     return DeckReport(list(counties.values()), sorted(set(unknown)))
 
 
+def crop_key_of_test_photo(engine: Engine, election: Election, photo_id: int, index: int) -> str:
+    """The crops-store key of field `index` (its place in the script) of a test photo;
+    NotFoundError when the photo is no test sheet's, or the sheet has no such field."""
+    found = deck_readings(engine, election.id, photo_id)
+    sheets = [] if not found else deck_sheets(engine, election.id, code=found[0].code)
+    if not sheets:
+        raise NotFoundError(f"photo {photo_id} is not the photo of a test sheet printed here")
+    keys = list(sheets[0].values)
+    if index >= len(keys) or found[0].crops_dir is None:
+        raise NotFoundError(f"test sheet {sheets[0].code} has no crop number {index}")
+    return f"{found[0].crops_dir}/{keys[index]}.png"
+
+
 def field_labels(election: Election) -> dict[str, str]:
     """What a person calls each field of the election's form."""
     spec = form_of(election)

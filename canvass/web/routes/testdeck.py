@@ -24,9 +24,8 @@ from canvass.errors import InputError, NotFoundError, RefusedError
 from canvass.store.testdeck import TEST_SOURCE, decks
 from canvass.store.types import utcnow
 from canvass.stories.testdeck import (
-    CountyReport,
-    SheetResult,
     create_deck,
+    crop_key_of_test_photo,
     deck_report,
     field_labels,
     print_deck,
@@ -121,13 +120,9 @@ def testdeck_crop(
     """The crop of field `index` (its place in the sheet's script) of a test photo; only a
     test photo's crops are served here."""
     ctx = ctx_of(request)
-    result = _result_of(deck_report(ctx.engine, ctx.election).counties, photo_id)
-    keys = list(result.sheet.values)
-    if index >= len(keys):
-        raise NotFoundError(f"test sheet {result.sheet.code} has {len(keys)} fields")
-    key = result.crop_key(keys[index])
-    if key is None or not ctx.crops.exists(key):
-        raise NotFoundError(f"no crop of {keys[index]} was kept for this test photo")
+    key = crop_key_of_test_photo(ctx.engine, ctx.election, photo_id, index)
+    if not ctx.crops.exists(key):
+        raise NotFoundError("this field's crop was not kept for the test photo")
     return Response(ctx.crops.get(key), media_type="image/png")
 
 
@@ -154,11 +149,3 @@ async def testdeck_upload(request: Request, principal: Admin) -> Response:
     if result.status == "rejected":
         raise RefusedError(result.reason or "the photo was refused")
     return see_other(f"/upload/{result.sha256}")
-
-
-def _result_of(counties: list[CountyReport], photo_id: int) -> SheetResult:
-    for county in counties:
-        for result in county.results:
-            if result.photo_id == photo_id:
-                return result
-    raise NotFoundError(f"photo {photo_id} is not a test sheet's photo")
