@@ -26,9 +26,12 @@ READER_STAGES = (
     ("ocr/read.py", "read_fields"),
     ("ocr/read.py", "sheet_preview"),
 )
-# Parts of read_fields worth seeing on their own.
+# Parts of the stages worth seeing on their own.
 DETAIL = (
     ("ocr/page.py", "cut_region"),
+    ("ocr/page.py", "cut_many"),
+    ("ocr/page.py", "_detect_markers"),
+    ("ocr/read.py", "_qr_where_printed"),
     ("ocr/read.py", "field_crop"),
     ("ocr/crossing.py", "crossing_boxes"),
     ("ocr/read.py", "box_probabilities"),
