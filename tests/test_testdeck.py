@@ -357,3 +357,24 @@ def test_a_stored_deck_prints_again_byte_for_byte(deck_site: Settings, tmp_path:
         env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert missing.returncode == 4 and "no test deck 9" in missing.stderr
+
+
+def test_a_test_code_no_deck_printed_is_still_a_test_and_is_named(deck_site: Settings) -> None:
+    """A test sheet from another database (or a forged code) is kept out all the same,
+    and the report names its code."""
+    engine = open_engine(deck_site)
+    sheet = deck_report(engine, IOWA).counties[0].sheets[0]
+    with client_for(deck_site) as client:
+        admin = bearer(deck_site, "admin")
+        sent = client.post("/api/photos", content=jpeg(seed=5), headers=admin | JPEG)
+        assert sent.status_code == 202
+        reader = reader_for(sheet.values, "999-1", sheet.precinct, "attendees")
+        photos, crops = open_blob_store(deck_site), open_blob_store(deck_site, "crops")
+        read_queued(engine, IOWA.id, photos, crops, reader, workers=1)
+        found = client.get("/api/testdeck", headers=admin).json()
+        assert found["unknown_test_sheets"] == ["999-1"]
+        assert found["counties"][0]["photos_read"] == 0
+        assert readings_in_force(engine, IOWA.id) == {}
+        with Session(engine) as session:
+            photo_id = session.execute(select(col(PhotoRow.id))).scalar_one()
+        assert client.get(f"/testdeck/crop/{photo_id}/0.png", headers=admin).status_code == 404
