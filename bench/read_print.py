@@ -63,7 +63,7 @@ def print_table(f: dict[str, Any]) -> None:
         "",
     )
     table.add_row(
-        "bands chosen (ok / blank)", f"{f['bands']['ok']:.6f} / {f['bands']['blank']:.6f}", ""
+        "bands chosen (ok / blank)", f"{band(f['bands']['ok'])} / {band(f['bands']['blank'])}", ""
     )
     table.add_row(
         "sheet odds (reconcile.joint.SheetOdds)", f"{f['verification_sheet']['odds']:g}", ""
@@ -84,6 +84,11 @@ def print_table(f: dict[str, Any]) -> None:
             f"{row['wrong_verified']} of {row['wrong_values']}",
         )
     Console().print(grid)
+
+
+def band(value: float) -> str:
+    """A band near 1 as 1 - its distance (0.9999998901 prints as 1 - 1.1e-07)."""
+    return f"{value:g}" if value < 0.9999 or value >= 1.0 else f"1 - {1.0 - value:.1e}"
 
 
 def column_name(f: dict[str, Any]) -> str:
@@ -218,7 +223,7 @@ def print_cross(rows: Sequence[dict[str, Any]]) -> None:
         table.add_row(
             r["fitted_on"],
             r["measured_on"],
-            f"{r['bands']['ok']:.6f} / {r['bands']['blank']:.6f}",
+            f"{band(r['bands']['ok'])} / {band(r['bands']['blank'])}",
             bound_text(r["silent_errors"], r["fields"]),
             f"{r['read_rate']:.2%}",
             f"{r['nonblank_read_rate']:.2%}",
