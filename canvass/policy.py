@@ -38,6 +38,7 @@ ItemKind = Literal[
     "math_finding",
     "late_evidence",
     "photos_disagree",
+    "uploader_differs",
 ]
 ITEM_KINDS: tuple[ItemKind, ...] = get_args(ItemKind)
 Outcome = Literal["settles", "entry", "closes", "waits"]
@@ -73,6 +74,9 @@ POLICY: Mapping[str, KindRule] = {
     "missing_report": KindRule(("acknowledge", "escalate")),
     "late_evidence": KindRule(("acknowledge", "escalate")),
     "photos_disagree": KindRule(("paper_says", "request_photo", "escalate"), field_value=True),
+    "uploader_differs": KindRule(
+        ("paper_says", "confirm_reported", "request_photo", "escalate"), field_value=True
+    ),
 }
 BLIND_KINDS: tuple[str, ...] = tuple(k for k, r in POLICY.items() if r.blind)
 

@@ -48,6 +48,7 @@ KINDS = {
     "math_finding": "The sheet's math",
     "late_evidence": "Arrived after certification",
     "photos_disagree": "Photos disagree",
+    "uploader_differs": "Sender says the sheet differs",
     "no_paper": "No sheet read",
 }
 """A kind of review item in a few words: badges, headings, group names (and `no_paper`,
@@ -63,6 +64,10 @@ KIND_TEXT = {
     "math_finding": "The sheet's own math has a finding",
     "late_evidence": "New evidence arrived after the county was certified",
     "photos_disagree": "Photos of this sheet show different numbers: say which the paper is",
+    "uploader_differs": (
+        "The person who sent the photo says the sheet shows another number than stands: "
+        "say what the paper shows"
+    ),
 }
 """A kind of review item explained in a sentence: what the reviewer is asked."""
 

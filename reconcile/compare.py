@@ -12,14 +12,16 @@ otherwise it is a discrepancy:
 - `sources_disagree`: the electronic sources give different values for the field;
 - `missing_paper` / `missing_report`: one side has nothing for the precinct;
 - `precinct_conflict`: the sheet's QR code names another precinct than the uploader did;
-- `math_finding`: the worksheet's own math departs from the rules (acknowledged, never fixed).
+- `math_finding`: the worksheet's own math departs from the rules (acknowledged, never fixed);
+- `uploader_differs`: the photo's sender says the sheet shows another number than stands
+  (`reconcile.said`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -29,6 +31,7 @@ from canvass.forms.spec import FormSpec, parse_key
 from canvass.model import Election, FieldReading, SheetNumbers, SheetReading
 from canvass.policy import ItemKind
 from ocr.verify import Support, value_probability
+from reconcile import said
 from reconcile.effect import effect_of
 from reconcile.joint import DEFAULT_ODDS, SheetOdds, SheetSupport, support_sheet
 from reconcile.keyed import CODE as KEYED_CODE
@@ -38,7 +41,7 @@ from reconcile.sheet_math import SheetMath, check_sheet, reported_alias, sheet_m
 
 Kind = ItemKind  # the decision policy owns the kinds of items
 DEFAULT_CLEAR_THRESHOLD = 0.999
-VOLATILE = ("support", "image_support", "paper_clear")
+VOLATILE = ("support", "image_support", "paper_clear", said.IN_FORCE)
 """Details that change with decisions on other fields of the sheet (not part of a key)."""
 
 
@@ -115,6 +118,7 @@ def reconcile_precinct(
     decided: Mapping[str, int] | None = None,
     clear_threshold: float = DEFAULT_CLEAR_THRESHOLD,
     odds: SheetOdds = DEFAULT_ODDS,
+    statements: Mapping[str, Sequence[said.Said]] | None = None,
 ) -> PrecinctResult:
     """Everything a reviewer must see about one precinct, and what needs no one.
 
@@ -145,6 +149,8 @@ def reconcile_precinct(
         work.found += [_finding(work, f.code, f.fields, f.message) for f in math.findings]
     if numbers is not None:
         work.found += _keyed(work)
+    if paper is not None and statements:
+        work.found += _said_otherwise(work, statements)
     found = [_with_effect(work, d, numbers) for d in work.found]
     unsettled = _unsettled(work) if paper is not None else ()
     return PrecinctResult(precinct, tuple(work.cleared), tuple(found), numbers, math, unsettled)
@@ -165,6 +171,23 @@ def _dispute(work: _Work, paper: Paper) -> None:
         message = f"{key}: the photos of this sheet disagree ({listed})"
         work.found.append(Discrepancy(work.precinct, "photos_disagree", (key,), message, details))
         work.disputed.add(key)
+
+
+def _said_otherwise(
+    work: _Work, statements: Mapping[str, Sequence[said.Said]]
+) -> list[Discrepancy]:
+    """An `uploader_differs` item for each number the sender says that does not stand on
+    a field with no item of its own (`reconcile.said`)."""
+    assert work.paper is not None
+    covered = {key for d in work.found for key in d.fields}
+    standing = {key: work.decided.get(key, _settled(work, key)) for key in statements}
+    found = []
+    for c in said.contradictions(statements, standing, covered):
+        reading = work.paper.reading.fields.get(c.key)
+        details = _paper_details(reading, _reported(work, c.key)) | said.details(c)
+        details["paper_clear"] = _clearly_says(reading, None, work.threshold)
+        found.append(Discrepancy(work.precinct, said.KIND, (c.key,), said.message(c), details))
+    return found
 
 
 def _unreported(work: _Work) -> None:

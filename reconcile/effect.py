@@ -16,6 +16,7 @@ from canvass.forms.registry import rules_of
 from canvass.forms.spec import parse_key
 from canvass.model import Election, SheetNumbers, Tally
 from reconcile.caucus_math import MathResult, compute_for_election, precinct_info
+from reconcile.said import IN_FORCE
 from reconcile.sheet_math import caucus_tally
 
 WHOLE_PRECINCT = ("missing_paper", "missing_report", "precinct_conflict", "late_evidence")
@@ -48,13 +49,26 @@ def effect_of(
         return moved, per_delegate * moved
     worst = (0, Decimal(0))
     for value in _alternatives(details):
-        moved = _moved_by(election, fields[0], value, details.get("paper"), numbers, base)
+        moved = _moved_by(election, fields[0], value, _paper(details), numbers, base)
         worst = max(worst, (moved, per_delegate * moved))
     return worst
 
 
 def _alternatives(details: Mapping[str, Any]) -> list[int]:
-    return [*details.get("reported", {}).values(), *details.get("photos", {}).values()]
+    """Every number someone or something gives for the field: each source's report, each
+    photo's reading, and what a photo's sender says the sheet shows."""
+    return [
+        *details.get("reported", {}).values(),
+        *details.get("photos", {}).values(),
+        *details.get("said", {}).values(),
+    ]
+
+
+def _paper(details: Mapping[str, Any]) -> int | None:
+    """The paper's number the alternatives are weighed against: the reading's, or for an
+    uploader's statement the number that stands."""
+    value = details.get("paper", details.get(IN_FORCE))
+    return None if value is None else int(value)
 
 
 def _votes_moved(kind: str, details: Mapping[str, Any], numbers: SheetNumbers | None) -> int:
@@ -62,7 +76,7 @@ def _votes_moved(kind: str, details: Mapping[str, Any], numbers: SheetNumbers | 
     sheet (its grand total) for a missing side; 0 for a finding (it moves no count)."""
     if kind in WHOLE_PRECINCT or numbers is None:
         return max(numbers.values.values(), default=0) if numbers else 0
-    paper = details.get("paper") or 0
+    paper = _paper(details) or 0
     return max((abs(v - paper) for v in _alternatives(details) if v >= 0), default=0)
 
 

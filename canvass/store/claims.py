@@ -21,7 +21,8 @@ from sqlmodel import Session, col
 
 from canvass.store.audit import append
 from canvass.store.db import session_scope
-from canvass.store.tables import PhotoRow, UploaderClaimRow, UploadRow
+from canvass.store.tables import PhotoRow, ReadingRow, UploaderClaimRow, UploadRow
+from reconcile.said import Said
 
 ClaimKind = Literal["typed_precinct", "sheet_differs"]
 
@@ -199,3 +200,33 @@ def _claim(row: UploaderClaimRow, sha256: str, replayed: bool = False) -> Claim:
         at=row.at,
         replayed=replayed,
     )
+
+
+def statements_by_precinct(
+    engine: Engine, election_id: str, only: str | None = None
+) -> dict[str, dict[str, list[Said]]]:
+    """Every "something differs" said of a photo read as a precinct's sheet (of `only`,
+    when given), as reconciliation weighs it: precinct -> field -> statements, oldest
+    first. A photo read as a test sheet is no precinct's paper, so its claims are not here."""
+    query = (
+        select(UploaderClaimRow, col(PhotoRow.sha256))
+        .join(PhotoRow, col(PhotoRow.id) == col(UploaderClaimRow.photo_id))
+        .join(ReadingRow, col(ReadingRow.photo_id) == col(UploaderClaimRow.photo_id))
+        .where(
+            col(UploaderClaimRow.election_id) == election_id,
+            col(UploaderClaimRow.kind) == "sheet_differs",
+            col(ReadingRow.status) == "read",
+            col(ReadingRow.precinct_id) == col(UploaderClaimRow.precinct_id),
+        )
+        .order_by(col(UploaderClaimRow.id))
+    )
+    if only is not None:
+        query = query.where(col(UploaderClaimRow.precinct_id) == only)
+    found: dict[str, dict[str, list[Said]]] = {}
+    with Session(engine) as session:
+        for row, sha in session.execute(query).all():
+            fields = found.setdefault(row.precinct_id or "", {})
+            at = f"{row.at:%Y-%m-%d %H:%M:%S} UTC"
+            for key, value in json.loads(row.values_json).items():
+                fields.setdefault(key, []).append(Said(int(value), sha, row.uploader, at))
+    return found

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from canvass.model import Election
 from canvass.progress import ProgressCallback
+from canvass.store.claims import statements_by_precinct
 from canvass.store.decide import decided_values
 from canvass.store.intake import reports_by_precinct
 from canvass.store.readings import StoredReading, paper_of, reading_precinct, readings_in_force
@@ -25,6 +26,7 @@ from reconcile.compare import (
     PrecinctResult,
     reconcile_precinct,
 )
+from reconcile.said import Said
 
 PARALLEL_FROM = 200
 """From this many precincts, the comparisons (pure; each spends milliseconds in the
@@ -109,6 +111,7 @@ def _reconcile(
     papers = readings_in_force(engine, election.id, only)
     reports = reports_by_precinct(engine, election.id, only)
     decided = decided_values(engine, election.id, only)
+    statements = statements_by_precinct(engine, election.id, only)
     touched = [
         p.id
         for p in election.precincts
@@ -116,7 +119,10 @@ def _reconcile(
     ]
     items: list[NewItem] = []
     fields_cleared = 0
-    jobs = [(p, _paper(papers.get(p)), reports.get(p, {}), decided.get(p)) for p in touched]
+    jobs = [
+        (p, _paper(papers.get(p)), reports.get(p, {}), decided.get(p), statements.get(p, {}))
+        for p in touched
+    ]
     for done, result in enumerate(_compare_all(election, jobs, clear_threshold, workers), start=1):
         fields_cleared += len(result.cleared)
         home = election.precinct_by_id[result.precinct].county
@@ -136,7 +142,13 @@ def _reconcile(
     )
 
 
-_Job = tuple[str, Paper | None, Mapping[str, Mapping[str, float]], Mapping[str, int] | None]
+_Job = tuple[
+    str,
+    Paper | None,
+    Mapping[str, Mapping[str, float]],
+    Mapping[str, int] | None,
+    Mapping[str, Sequence[Said]],
+]
 
 
 def _paper(stored: StoredReading | None) -> Paper | None:
@@ -149,8 +161,8 @@ def _compare_all(
     """Each precinct's comparison, in the order of `jobs`: here, or for many precincts on
     `workers` spawned processes, each given the election once."""
     if len(jobs) < PARALLEL_FROM or workers < 2:
-        for precinct, paper, reports, decided in jobs:
-            yield reconcile_precinct(election, precinct, paper, reports, decided, clear_threshold)
+        for job in jobs:
+            yield _compare(election, job, clear_threshold)
         return
     with ProcessPoolExecutor(
         workers, mp_context=get_context("spawn"), initializer=_hold, initargs=(election,)
@@ -172,8 +184,14 @@ def _hold(election: Election) -> None:
 def _compare_held(job: _Job, clear_threshold: float) -> PrecinctResult:
     election = _Held.election
     assert election is not None, "a comparing process is started with the election"
-    precinct, paper, reports, decided = job
-    return reconcile_precinct(election, precinct, paper, reports, decided, clear_threshold)
+    return _compare(election, job, clear_threshold)
+
+
+def _compare(election: Election, job: _Job, clear_threshold: float) -> PrecinctResult:
+    precinct, paper, reports, decided, statements = job
+    return reconcile_precinct(
+        election, precinct, paper, reports, decided, clear_threshold, statements=statements
+    )
 
 
 def _new_item(d: Discrepancy, county: str) -> NewItem:

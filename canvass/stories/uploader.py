@@ -12,6 +12,10 @@ never changes a number by itself. So:
 - each field must be one of that precinct's sheet, each number one its boxes can hold;
 - the same claim again is the same record; at most `MAX_CLAIMS` different ones per photo.
 
+Reconciliation weighs what is said (`reconcile.said`): a number the sender says the sheet
+shows, on a field whose number stands otherwise and has no item, becomes an
+`uploader_differs` item for a reviewer, which holds the county's sign-off until decided.
+
 The typed precinct is a person's typing late at night; the sheet's QR code is printed for
 its precinct. So the sheet's precinct is used, and the typed one only said back: an
 unknown one does not refuse the photo, a known one that differs also raises the
@@ -31,6 +35,7 @@ from canvass.forms.registry import form_of
 from canvass.model import Election, Precinct
 from canvass.store.claims import Claim, NewClaim, claims_sent, find_claim, record_claim
 from canvass.store.views import PhotoState, certified_scopes, photo_state, uploaded_by
+from canvass.stories.reconcile import reconcile_photo
 from canvass.worksheet.layout import build_layout
 
 MAX_CLAIMS = 10
@@ -110,7 +115,9 @@ def report_difference(
             f"you have sent {MAX_CLAIMS} corrections for this photo already: "
             "tell your county chair what differs"
         )
-    return record_claim(engine, claim, now)
+    stored = record_claim(engine, claim, now)
+    reconcile_photo(engine, election, state.photo_id, now)  # a reviewer sees it at once
+    return stored
 
 
 def reportable(engine: Engine, election: Election, state: PhotoState, uploader: str) -> Precinct:
