@@ -9,7 +9,8 @@ digits.png's (MNIST, NIST's) and Semeion's (about 80 people outside NIST, in
 `--out/semeion/`), side by side; with `--election FILE`, also that election's form on photos
 of its own sheets (the same counts, in `--out/<election id>/`), beside the caucus sheet.
 
-1. Generates two sets with `canvass synth photos` (cached in --out): calibration photos
+1. Generates two sets with `canvass synth photos` (kept in --out, and their readings
+   beside them while the reader is unchanged: `bench.read_cache`): calibration photos
    written with the `calibrate` digit samples, evaluation photos with the `evaluate` ones
    (plus 10% photos that must be rejected, of each kind); the same seeds for each
    population and form.

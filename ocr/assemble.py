@@ -25,10 +25,12 @@ class Bands:
     a person must confirm it; below, the field is unreadable. `blank` is the probability
     that every box is empty needed to call the field blank.
 
-    `ok` is what the benchmark chooses on its calibration photos for the committed digit
-    model (the lowest support with no wrong definite reading there): 0.999999. At 0.9995
-    the demo showed three 2s read as 9s as definite, which reviewers would see as "paper
-    says 9" and which fed a false worksheet-math finding."""
+    `ok` was what the benchmark chose on its calibration photos for an earlier digit
+    model (the lowest support with no wrong definite reading there): 0.999999. For the
+    committed model, with PLACES decimals, it chooses 1 - 1.1e-7 (2026-12-06; see the
+    README's benchmark), so this default lets through a little more than the benchmark
+    would. At 0.9995 the demo showed three 2s read as 9s as definite, which reviewers would
+    see as "paper says 9" and which fed a false worksheet-math finding."""
 
     ok: float = 0.999999
     uncertain: float = 0.6
