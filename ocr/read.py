@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -19,10 +20,10 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from canvass.errors import RefusedError
+from canvass.errors import InputError, RefusedError
 from canvass.model import Election, FieldReading, ReadOutcome, SheetReading
 from canvass.worksheet.layout import Box, Field, WorksheetLayout, build_layout
-from canvass.worksheet.qr import SheetIdentity, decode_qr
+from canvass.worksheet.qr import SheetIdentity, decode_qr, parse_payload, qr_image
 from ocr.assemble import Bands, assemble_field
 from ocr.crossing import crossing_flags
 from ocr.digits import DEFAULT_MODEL, EDGE_CAP, load_engine
@@ -116,10 +117,11 @@ def read_photo(data: bytes, reader: PhotoReader) -> ReadOutcome:
 
 
 def identify_sheet(sheet: LocatedSheet, reader: PhotoReader) -> SheetIdentity:
-    """The QR code, tried at a few sizes; failing that, the printed precinct id."""
-    layout = reader.layout
-    for size, margin, binarise in QR_ATTEMPTS:
-        crop = cut_region(sheet, layout.qr, size, size, margin)
+    """The QR code where the sheet prints it; failing that, the code found in its corner
+    at a few sizes; failing that, the printed precinct id."""
+    identity = _qr_where_printed(sheet, reader)
+    for size, margin, binarise in () if identity else QR_ATTEMPTS:
+        crop = cut_region(sheet, reader.layout.qr, size, size, margin)
         if binarise:
             crop = np.asarray(
                 cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1], np.uint8
@@ -129,13 +131,56 @@ def identify_sheet(sheet: LocatedSheet, reader: PhotoReader) -> SheetIdentity:
         except Exception:
             identity = None
         if identity is not None:
-            if identity.form != layout.form:
-                raise RefusedError(
-                    f"this sheet is form {identity.form}, not {layout.form}: use the current "
-                    "worksheet for this election"
-                )
-            return identity
-    return _identify_by_print(sheet, reader)
+            break
+    if identity is None:
+        return _identify_by_print(sheet, reader)
+    if identity.form != reader.layout.form:
+        raise RefusedError(
+            f"this sheet is form {identity.form}, not {reader.layout.form}: use the current "
+            "worksheet for this election"
+        )
+    return identity
+
+
+def _qr_where_printed(sheet: LocatedSheet, reader: PhotoReader) -> SheetIdentity | None:
+    """The QR code decoded at the corners where the layout prints its symbol (one per size
+    the election's codes come in, commonest first), skipping OpenCV's search for the code
+    (two thirds of the time of finding and decoding it)."""
+    size, margin = QR_ATTEMPTS[0][:2]
+    qr = reader.layout.qr
+    crop = cut_region(sheet, qr, size, size, margin)
+    scale, shift = size / (qr.w * (1 + 2 * margin)), qr.w * margin
+    detector = cv2.QRCodeDetector()
+    for x0, y0, x1, y1 in qr_symbols(reader.layout, reader.known_precincts):
+        corners = (np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32) + shift) * scale
+        text = detector.decode(crop, corners.reshape(4, 1, 2))[0]
+        if text:
+            try:
+                return parse_payload(text)
+            except InputError:
+                return None
+    return None
+
+
+@lru_cache(maxsize=8)
+def qr_symbols(
+    layout: WorksheetLayout, precincts: frozenset[str]
+) -> tuple[tuple[int, int, int, int], ...]:
+    """Where in the QR box the symbol's corners are (x0, y0, x1, y1, without the quiet
+    zone) for each size the sheets' codes come in, commonest first: the code grows with
+    the precinct id's length, so one code of each payload length is drawn (as the
+    worksheet renderer draws it) and measured. Computed once per layout."""
+    lengths: dict[int, tuple[str, int]] = {}
+    for precinct in sorted(precincts):
+        payload = SheetIdentity(layout.election, precinct, layout.form).payload()
+        seen = lengths.get(len(payload), (payload, 0))
+        lengths[len(payload)] = (seen[0], seen[1] + 1)
+    symbols: dict[tuple[int, int, int, int], int] = {}
+    for payload, count in lengths.values():
+        ys, xs = np.nonzero(qr_image(payload, layout.qr.w) < 128)
+        corners = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+        symbols[corners] = symbols.get(corners, 0) + count
+    return tuple(sorted(symbols, key=lambda c: -symbols[c]))
 
 
 def _identify_by_print(sheet: LocatedSheet, reader: PhotoReader) -> SheetIdentity:
