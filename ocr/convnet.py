@@ -71,9 +71,12 @@ def conv(x: Array, weights: Array, bias: Array) -> tuple[Array, Array]:
 
 
 def pool(x: Array) -> Array:
-    """2x2 max-pool (H and W even)."""
-    b, c, h, w = x.shape
-    return x.reshape(b, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
+    """2x2 max-pool (H and W even): the larger of the four pixels of each 2x2 block, as
+    three elementwise maxima of strided views (a max over two reshaped axes took four
+    times the rest of the network)."""
+    top = np.maximum(x[:, :, 0::2, 0::2], x[:, :, 0::2, 1::2])
+    bottom = np.maximum(x[:, :, 1::2, 0::2], x[:, :, 1::2, 1::2])
+    return np.asarray(np.maximum(top, bottom), np.float32)
 
 
 def forward(net: ConvNet, frames: Array, extra: Array) -> tuple[Array, Trace]:

@@ -14,6 +14,7 @@ calibration split (maximum likelihood), never on the training data.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,6 +34,12 @@ class SvmWeights:
     gamma: float
     classes: int
 
+    @cached_property
+    def norms(self) -> Array:
+        """Each support vector's squared length, computed once (it was a fifth of a
+        photo's SVM time, recomputed on every call)."""
+        return np.asarray((self.support_vectors * self.support_vectors).sum(axis=1), np.float32)
+
 
 def class_pairs(classes: int) -> list[tuple[int, int]]:
     """The one-vs-one pairs in OpenCV's order."""
@@ -44,7 +51,7 @@ def decision_values(weights: SvmWeights, features: Array) -> Array:
     vectors = weights.support_vectors
     distances = (
         (features * features).sum(axis=1)[:, None]
-        + (vectors * vectors).sum(axis=1)[None, :]
+        + weights.norms[None, :]
         - 2.0 * features @ vectors.T
     )
     kernel = np.exp(-weights.gamma * np.maximum(distances, 0.0))
