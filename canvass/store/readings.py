@@ -19,7 +19,7 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import CursorResult, Engine, select, update
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +29,9 @@ from canvass.model import SheetReading
 from canvass.store.audit import append
 from canvass.store.db import session_scope
 from canvass.store.tables import PhotoRow, ReadingRow, UploadRow
-from reconcile.compare import Paper
+
+if TYPE_CHECKING:
+    from reconcile.compare import Paper
 
 
 @dataclass(frozen=True)
@@ -245,7 +247,12 @@ def reading_precinct(engine: Engine, photo_id: int) -> str | None:
 
 
 def paper_of(stored: StoredReading) -> Paper:
-    """The reading in force as reconciliation takes it (the one adapter of the two)."""
+    """The reading in force as reconciliation takes it (the one adapter of the two).
+
+    `reconcile.compare` is imported here, not with the module: it brings the reader's box
+    arithmetic (numpy), which the progress counts and `canvass status` do not need."""
+    from reconcile.compare import Paper
+
     return Paper(stored.photo_id, stored.reading, stored.declared_precinct, stored.earlier)
 
 
