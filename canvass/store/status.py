@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 
 from canvass.store.review import frozen_counties
 from canvass.store.tables import (
+    TEST_SOURCE,
     AuditRow,
     PhotoRow,
     PrecinctRow,
@@ -18,7 +19,6 @@ from canvass.store.tables import (
     ReviewItemRow,
     UploadRow,
 )
-from canvass.store.testdeck import TEST_SOURCE
 
 STAGES = ("photos", "read", "reported", "cleared", "in_review", "certified")
 

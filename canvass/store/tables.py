@@ -89,6 +89,11 @@ class PhotoRow(SQLModel, table=True):
     )
 
 
+TEST_SOURCE = "testdeck"
+"""The client source of a photo uploaded as a logic-and-accuracy test photo (`canvass
+ingest --source testdeck`, the test deck page's upload): no precinct's photo, even refused."""
+
+
 class UploadRow(SQLModel, table=True):
     """Chain of custody: every attempt to hand canvass a photo, stored, duplicate or refused."""
 
