@@ -27,7 +27,7 @@ from canvass.elections.iowa2020 import build_iowa2020
 from canvass.settings import BUILTIN_DATA, Settings
 from canvass.store.db import migrate, open_engine
 from canvass.store.elections import save_election
-from canvass.store.testdeck import TEST_SOURCE
+from canvass.store.tables import TEST_SOURCE
 from canvass.store.types import utcnow
 from canvass.stories.testdeck import create_deck, deck_report, field_labels
 from canvass.synth.camera import photograph

@@ -22,11 +22,14 @@ from canvass.model import SheetReading
 from canvass.store.audit import append
 from canvass.store.db import session_scope
 from canvass.store.readings import TEST_STATUS
-from canvass.store.tables import DeckRow, DeckSheetRow, PhotoRow, ReadingRow, UploadRow
-
-TEST_SOURCE = "testdeck"
-"""The client source of a photo uploaded as a test photo (`canvass ingest --source
-testdeck`, the test deck page's upload)."""
+from canvass.store.tables import (
+    TEST_SOURCE,
+    DeckRow,
+    DeckSheetRow,
+    PhotoRow,
+    ReadingRow,
+    UploadRow,
+)
 
 
 @dataclass(frozen=True)

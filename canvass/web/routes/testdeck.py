@@ -21,7 +21,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from canvass.errors import InputError, NotFoundError, RefusedError
-from canvass.store.testdeck import TEST_SOURCE, decks
+from canvass.store.tables import TEST_SOURCE
+from canvass.store.testdeck import decks
 from canvass.store.types import utcnow
 from canvass.stories.testdeck import (
     create_deck,
