@@ -6,6 +6,7 @@ API, on both databases (the site's Audubon: readings and reports agree, nothing 
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -18,14 +19,14 @@ from canvass.store.types import utcnow
 from canvass.stories.reconcile import reconcile_election
 from reconcile.said import Said, contradictions
 from tests.support.client import bearer, client_for, sign_in
+from tests.support.images import jpeg
 from tests.support.iowa import CERTIFIED, IOWA
 from tests.support.site import SiteData, precincts_of, prepare_site
-from tests.test_upload_claims import differs, sha_of
 
 ADAMS = precincts_of("Adams")
 AUDUBON = precincts_of("Audubon")
 PRECINCT = AUDUBON[1]
-PHOTO = sha_of(900 + len(ADAMS) + 1)  # the photo prepare_site uploaded for AUDUBON[1]
+PHOTO = hashlib.sha256(jpeg(seed=900 + len(ADAMS) + 1)).hexdigest()  # AUDUBON[1]'s photo
 CANDIDATE, TRUE = next((c, v) for c, v in CERTIFIED[PRECINCT].tally.final.items() if v > 0)
 FIELD = f"final.{CANDIDATE}"
 
@@ -33,6 +34,10 @@ FIELD = f"final.{CANDIDATE}"
 @pytest.fixture
 def site(database_settings: Settings) -> SiteData:
     return prepare_site(database_settings, real_photo=False)
+
+
+def differs(sha: str) -> str:
+    return f"/api/photos/{sha}/differs"
 
 
 def said_items(settings: Settings) -> list[Any]:
