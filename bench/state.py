@@ -4,10 +4,10 @@
 
 Generates the photos once (`canvass synth photos`, 8-12 MP JPEGs of the 2020 numbers, cached
 in --photos), then on a fresh data directory times the product's own stages: init (schema
-and Iowa 2020), ingest (every photo checked, stored and queued, as `canvass ingest` does)
-with reading on all cores overlapping it (as `canvass worker` reads while uploads arrive;
-`--sequential`: ingest, then `read-queued`), reports import (the demo's app and hotline
-reports), reconcile (all cores).
+and Iowa 2020), ingest (every photo checked, stored and queued, as `canvass ingest` does),
+read-queued (all cores), reports import (the demo's app and hotline reports), reconcile.
+`--overlap` reads while ingesting (as `canvass worker` reads while uploads arrive);
+`--reconcile-workers N` compares the precincts on N processes.
 Then profiles reading on a sample (one core, cProfile). Prints a table; writes
 `<out>/state.json`. The target is the whole state in under 60 s on two cores.
 """
@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(data_dir, ignore_errors=True)
     settings = Settings(data_dir=data_dir, database_url=args.database_url)
     cores = os.cpu_count() or 1
-    run = StateRun(settings, photos, args.seed, args.workers or cores, not args.sequential)
+    run = StateRun(
+        settings, photos, args.seed, args.workers or cores, args.overlap, args.reconcile_workers
+    )
     clock = run.run_all()
     profile = run.profile(args.profile) if args.profile else None
     figures = _figures(clock, photos, cores, run.results, profile)
@@ -65,9 +67,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=None, help="reader processes")
     parser.add_argument("--profile", type=int, default=6, help="photos to profile (0: none)")
     parser.add_argument(
-        "--sequential",
+        "--overlap",
         action="store_true",
-        help="ingest everything, then read (default: reading overlaps ingest)",
+        help="read while ingesting (as canvass worker does), instead of ingest then read",
+    )
+    parser.add_argument(
+        "--reconcile-workers", type=int, default=1, help="processes comparing precincts"
     )
     parser.add_argument(
         "--database-url", default=None, help="an empty PostgreSQL database instead of SQLite"

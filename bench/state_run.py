@@ -43,7 +43,8 @@ class StateRun:
     photos: list[PhotoEntry]
     seed: int
     workers: int
-    overlap: bool = True
+    overlap: bool = False
+    reconcile_workers: int = 1
     results: dict[str, Any] = field(default_factory=dict)
 
     def run_all(self) -> Clock:
@@ -69,7 +70,9 @@ class StateRun:
         with clock("reports import"):
             self._import_reports(engine, election)
         with clock("reconcile"):
-            reconciled = reconcile_election(engine, election, utcnow(), workers=self.workers)
+            reconciled = reconcile_election(
+                engine, election, utcnow(), workers=self.reconcile_workers
+            )
             self.results["reconcile"] = reconciled.as_json()
         self._election = election
         return clock

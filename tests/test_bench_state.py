@@ -1,6 +1,6 @@
 """Smoke test of the whole-state benchmark at tiny size: two committed 12 MP photos through
-init, ingest with reading overlapping it (or, `--sequential`, ingest then read), reports
-and reconcile, then the read profile; the JSON has every stage."""
+init, ingest then read (or, `--overlap`, reading while ingesting), reports and reconcile
+(`--reconcile-workers 2` with it), then the read profile; the JSON has every stage."""
 
 from __future__ import annotations
 
@@ -22,7 +22,10 @@ SEQUENTIAL = ["init", "ingest", "read", "reports import", "reconcile"]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("flags", "expected"), [((), OVERLAPPED), (("--sequential",), SEQUENTIAL)])
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [((), SEQUENTIAL), (("--overlap", "--reconcile-workers", "2"), OVERLAPPED)],
+)
 def test_state_bench_runs_every_stage(
     tmp_path: Path, flags: tuple[str, ...], expected: list[str]
 ) -> None:

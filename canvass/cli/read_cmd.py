@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -84,10 +83,7 @@ def read_queue(
             workers,
             progress,
         )
-    cores = os.cpu_count() or 1
-    compared = 0
-    if summary.read:
-        compared = reconcile_election(engine, election, utcnow(), workers=cores).precincts
+    compared = reconcile_election(engine, election, utcnow()).precincts if summary.read else 0
     if as_json:
         emit_json(
             {"read": summary.read, "rejected": summary.rejected, "failed": summary.failed}

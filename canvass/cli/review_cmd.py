@@ -21,8 +21,6 @@ from canvass.policy import ACTIONS
 
 def reconcile(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Compare the paper with every electronic source and fill the review queue."""
-    import os
-
     from canvass.store.elections import load_election
     from canvass.store.types import utcnow
     from canvass.stories.reconcile import reconcile_election
@@ -30,9 +28,7 @@ def reconcile(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     engine = open_database(settings_of(ctx))
     election = load_election(engine)
     with progress_bar("reconciling", quiet=as_json) as progress:
-        summary = reconcile_election(
-            engine, election, utcnow(), progress=progress, workers=os.cpu_count() or 1
-        )
+        summary = reconcile_election(engine, election, utcnow(), progress=progress)
     if as_json:
         emit_json(summary.as_json())
         return
