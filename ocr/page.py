@@ -29,8 +29,7 @@ from canvass.worksheet.layout import ARUCO_DICTIONARY, Box, WorksheetLayout
 from ocr.refusal import explain_missing_markers
 
 Gray = NDArray[np.uint8]
-DETECT_SIDE = 1000  # longest side of the copy markers are searched in (see detection_copy)
-THRESHOLD_WINDOW_MAX = 13  # px: ArUco's adaptive threshold tries windows of 3 and 13 px
+DETECT_SIDE = 1600  # longest side of the copy markers are searched in (see detection_copy)
 MAP_WIDTH = 1024  # pixels a row of the map `cut_many` samples the photo with
 CORNER_NAMES = ("top-left", "top-right", "bottom-right", "bottom-left")
 MAX_REPROJECTION_PX = 0.012  # of the page diagonal in the photo
@@ -99,9 +98,7 @@ def _detect_markers(image: Gray) -> dict[int, NDArray[np.float32]]:
     small = detection_copy(image)
     fx, fy = small.shape[1] / image.shape[1], small.shape[0] / image.shape[0]
     dictionary = cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, ARUCO_DICTIONARY))
-    parameters = cv2.aruco.DetectorParameters()
-    parameters.adaptiveThreshWinSizeMax = THRESHOLD_WINDOW_MAX
-    detector = cv2.aruco.ArucoDetector(dictionary, parameters)
+    detector = cv2.aruco.ArucoDetector(dictionary, cv2.aruco.DetectorParameters())
     corners, ids, _ = detector.detectMarkers(small)
     found: dict[int, NDArray[np.float32]] = {}
     if ids is None:
@@ -118,10 +115,12 @@ def detection_copy(image: Gray) -> Gray:
     two pyrDowns and a small one take a quarter of that), then area-resized the rest of
     the way. Corners found here are refined on the full image.
 
-    1,000 px and two threshold windows (3 and 13 px, not 3, 13 and 23) halve the time of
-    1,600 px and three, and found the same markers on all 610 photos tried (bench.read's
-    good and refused photos, and bench.speed's phone photos); at 800 px five good photos
-    lost a marker (issue 17, README "Reading photos")."""
+    Tried for issue 17 and not kept: a 1,000 px copy, or ArUco's adaptive threshold with
+    two windows (3, 13 px) instead of three, found the same markers in half or two thirds
+    of the time, but corners refined from other starting points land up to a few
+    hundredths of a pixel apart, every box moves with them, and bench.read read 0.05-0.07
+    points fewer fields surely (README "Reading photos").
+    """
     small = image
     while max(small.shape) >= 2 * DETECT_SIDE:
         small = np.asarray(cv2.pyrDown(small), np.uint8)
