@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from canvass.cli.common import emit_json, progress_bar, settings_of, stderr_console
 from canvass.cli.setup_cmds import current_election
 from canvass.cli.worksheet_cmd import county_precincts
-from canvass.elections.fileformat import load_election_file
 from canvass.errors import InputError
-from canvass.handwriting import Split
-from canvass.synth.generate import MANIFEST, SynthConfig, generate_set, plan_jobs
-from canvass.synth.sources import file_units, units_for
+
+if TYPE_CHECKING:
+    from canvass.handwriting import Split
 
 DEFAULT_COUNT = 20
 PHOTO_SPLITS: dict[str, Split] = {"evaluate": "evaluate", "calibrate": "calibrate"}
@@ -66,10 +65,21 @@ def photos(
             "fixtures/elections/iowa2020-general.json for precinct results sheets.",
         ),
     ] = None,
+    handwriting: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write with these digit samples instead of the built-in MNIST ones, e.g. "
+            "fixtures/handwriting/semeion.csv (a second population of writers).",
+        ),
+    ] = None,
     workers: Annotated[int | None, typer.Option(help="Processes (default: all cores).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")] = False,
 ) -> None:
     """Fill worksheets with real handwritten digits and photograph them like a phone does."""
+    from canvass.elections.fileformat import load_election_file
+    from canvass.synth.generate import MANIFEST, SynthConfig, generate_set, plan_jobs
+    from canvass.synth.sources import file_units, units_for
+
     settings = settings_of(ctx)
     chosen_split = _photo_split(split)
     if every and count is not None:
@@ -85,7 +95,7 @@ def photos(
     config = SynthConfig(
         seed=seed,
         split=chosen_split,
-        digits_path=settings.fixtures_dir / "handwriting" / "digits.png",
+        digits_path=handwriting or settings.fixtures_dir / "handwriting" / "digits.png",
         scale=scale,
         size=_size(size),
     )
