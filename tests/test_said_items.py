@@ -80,6 +80,13 @@ def test_a_cleared_number_the_sender_disputes_goes_to_two_reviewers(site: SiteDa
         sign_in(client, "ann")
         page = client.get(f"/review/items/{item.id}")
         assert page.status_code == 200 and "Sender says the sheet differs" in page.text
+        # The sender cannot settle their own word: deciding takes a reviewer's account.
+        own = client.post(
+            f"/api/items/{item.id}/decision",
+            json={"action": "paper_says", "value": TRUE + 1, "reason": "I wrote it"},
+            headers=bearer(settings, "chair"),
+        )
+        assert own.status_code == 403, own.text
         blocked = sign(client, settings)
         assert blocked.status_code == 422, blocked.text  # ... but holds the sign-off
         reason = "the crop shows the higher number"
