@@ -9,7 +9,7 @@ neither implementation imports the other.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
@@ -35,6 +35,13 @@ class BlobStore(Protocol):
 
     def write(self, key: str, data: bytes) -> None:
         """Store `data` at `key`, replacing what was there (crops)."""
+        ...
+
+    def write_many(self, items: Mapping[str, bytes]) -> None:
+        """Store each value at its key, as `write` does, all at once: a reading's 45 crops
+        are written together, and a local store makes them durable with one directory
+        sync instead of one per file (measured: 50-130 ms a photo one by one, 13-40 ms
+        together). Every item is in place when this returns; a failure may leave some."""
         ...
 
     def get(self, key: str) -> bytes:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,12 +85,15 @@ class LocalBlobStore:
         target = self.root / key
         if target.is_file() and _file_digest(target) == sha256:
             return key
-        self._write_atomically(target, data)
+        _write_atomically({target: data})
         os.chmod(target, 0o444)
         return key
 
     def write(self, key: str, data: bytes) -> None:
-        self._write_atomically(self._path(key), data)
+        _write_atomically({self._path(key): data})
+
+    def write_many(self, items: Mapping[str, bytes]) -> None:
+        _write_atomically({self._path(key): data for key, data in items.items()})
 
     def get(self, key: str) -> bytes:
         try:
@@ -124,19 +127,29 @@ class LocalBlobStore:
             raise StorageError(f"refusing a blob key outside the store: {key!r}")
         return self.root / key
 
-    def _write_atomically(self, target: Path, data: bytes) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
+
+def _write_atomically(targets: Mapping[Path, bytes]) -> None:
+    """Each file written to a temporary name and synced, then all renamed into place, then
+    each directory synced once: a crash leaves every file whole or absent, and many files
+    (a reading's crops) cost one directory sync, not one each."""
+    pending: list[tuple[str, Path]] = []
+    try:
+        for target, data in targets.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+            pending.append((tmp, target))
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
+        for tmp, target in pending:
             os.replace(tmp, target)
-            _fsync_dir(target.parent)
-        except BaseException:
+        for directory in {target.parent for target in targets}:
+            _fsync_dir(directory)
+    except BaseException:
+        for tmp, _ in pending:
             Path(tmp).unlink(missing_ok=True)
-            raise
+        raise
 
 
 def _file_digest(path: Path) -> str:

@@ -178,7 +178,9 @@ def read_photos(
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(reader_pool(workers))
-        threads = stack.enter_context(ThreadPoolExecutor(max_workers=workers))
+        # Twice as many threads as readers: while one thread stores a reading (the crops'
+        # syncs, the database) the next photo is already being read, so no reader waits.
+        threads = stack.enter_context(ThreadPoolExecutor(max_workers=2 * workers))
         for future in as_completed([threads.submit(one, i, pool) for i in ids]):
             tally.add(*future.result())
     return tally.summary()
@@ -249,6 +251,5 @@ def _write_crops(crops: BlobStore, photo_id: int, images: dict[str, bytes]) -> s
     reading's `crops_dir` is the key prefix (`<photo id>`) in the crops store."""
     if not images:
         return None
-    for name, data in images.items():
-        crops.write(f"{photo_id}/{name}", data)
+    crops.write_many({f"{photo_id}/{name}": data for name, data in images.items()})
     return str(photo_id)

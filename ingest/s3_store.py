@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from canvass.errors import StorageError
@@ -43,6 +43,10 @@ class S3BlobStore:
 
     def write(self, key: str, data: bytes) -> None:
         self._put_object(key, data, {})
+
+    def write_many(self, items: Mapping[str, bytes]) -> None:
+        for key, data in items.items():
+            self.write(key, data)
 
     def get(self, key: str) -> bytes:
         try:
