@@ -7,6 +7,7 @@ which ends its browser sessions and API tokens at once.
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from collections.abc import Sequence
@@ -200,23 +201,32 @@ def serve(
     no_reader: Annotated[
         bool, typer.Option("--no-reader", help="Do not read photos in this server.")
     ] = False,
+    readers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Reader processes (default: one per core; they yield to uploads)."
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app (uploads, review, certification) until Ctrl-C."""
-    run_server(settings_of(ctx), host, port, reader=not no_reader)
+    count = 0 if no_reader else readers or os.cpu_count() or 1
+    run_server(settings_of(ctx), host, port, readers=count)
 
 
-def run_server(settings: Settings, host: str, port: int, reader: bool) -> None:
-    """Build the app (refused when the database is not ready) and run uvicorn."""
+def run_server(settings: Settings, host: str, port: int, readers: int) -> None:
+    """Build the app (refused when the database is not ready) and run uvicorn with
+    `readers` embedded reader processes (0: none)."""
     import uvicorn
 
     from canvass.web.app import create_app
     from canvass.web.limits import guard_app, serve_options
 
-    app = create_app(settings, background_reader=reader)
+    app = create_app(settings, background_readers=readers)
     guarded = guard_app(app, settings, app.state.ctx.secret_key)  # abuse limits, outermost
+    reading = f"{readers} reader process{'es' if readers > 1 else ''}" if readers else "reader off"
     stderr_console().print(
         f"canvass: serving on [bold]http://{host}:{port}/[/bold] "
-        f"(API documentation at /docs; reader {'on' if reader else 'off'}); Ctrl-C stops"
+        f"(API documentation at /docs; {reading}); Ctrl-C stops"
     )
     uvicorn.run(
         guarded,
@@ -268,4 +278,4 @@ def serve_demo(
         "'chair', review as 'ann' and 'bob' (a value no machine could read needs both), "
         "certify a county as 'pat', the state as 'sam'."
     )
-    run_server(settings, host, port, reader=True)
+    run_server(settings, host, port, readers=os.cpu_count() or 1)

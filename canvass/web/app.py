@@ -23,7 +23,7 @@ from canvass.web.auth import Public, require_declared_roles
 from canvass.web.context import STATIC, WebContext, build_context
 from canvass.web.document import install_document
 from canvass.web.errors import install_error_handlers
-from canvass.web.reader import BackgroundReader
+from canvass.web.reader import BackgroundReader, ReaderConfig
 from canvass.web.routes import (
     certify,
     evidence,
@@ -46,15 +46,15 @@ what is wrong and what to do. Roles: uploader, reviewer, certifier, admin; each 
 says which it admits (403 otherwise)."""
 
 
-def create_app(settings: Settings, *, background_reader: bool = False) -> FastAPI:
-    """The app on `settings`' database; `background_reader` runs the embedded reader
-    (`canvass serve` does unless `--no-reader`)."""
+def create_app(settings: Settings, *, background_readers: int = 0) -> FastAPI:
+    """The app on `settings`' database; `background_readers` embedded reader processes
+    read what is uploaded (`canvass serve` runs one per core unless `--no-reader`)."""
     ctx = build_context(settings)
     app = FastAPI(
         title="canvass",
         description=DESCRIPTION,
         version="0.1.0",
-        lifespan=_lifespan(ctx, background_reader),
+        lifespan=_lifespan(ctx, background_readers),
         redoc_url=None,
         docs_url=None,
     )
@@ -96,12 +96,13 @@ def _serve_api_docs(app: FastAPI) -> None:
 
 
 def _lifespan(
-    ctx: WebContext, reading: bool
+    ctx: WebContext, readers: int
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         require_declared_roles(app.routes)  # routes added after the factory count too
-        reader = BackgroundReader(ctx.settings) if reading else None
+        config = ReaderConfig(processes=readers)
+        reader = BackgroundReader(ctx.settings, config) if readers > 0 else None
         if reader is not None:
             reader.start()
         app.state.reader = reader
