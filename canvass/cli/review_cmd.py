@@ -48,13 +48,11 @@ def show_queue(
     as_json: JsonFlag = False,
 ) -> None:
     """The open review items, those that move the most SDE first."""
-    from canvass.store.elections import load_election
-    from canvass.store.review import queue
+    from canvass.store.queue_list import queue, queue_json
     from canvass.store.types import utcnow
-    from canvass.stories.review import queue_json
 
-    engine = open_database(settings_of(ctx))
-    items = queue(engine, load_election(engine).id, county, kind)
+    # on the tables read from the database: no SQLModel, no election model (issue 17)
+    items = queue(open_database(settings_of(ctx)), None, county, kind, reflect=True)
     now = utcnow()
     listed = [queue_json(i, now) for i in items]  # blind items do not show the reports
     if as_json:

@@ -16,6 +16,8 @@ from sqlmodel import Session, col
 from canvass.errors import ConflictError, NotReadyError
 from canvass.model import County, Election, Precinct
 from canvass.store.db import session_scope
+from canvass.store.lookups import latest_election_id
+from canvass.store.reflected import declared_tables
 from canvass.store.tables import CandidateRow, CountyRow, ElectionRow, PrecinctRow
 from canvass.store.types import utcnow
 
@@ -99,12 +101,7 @@ def _insert_children(session: Session, election: Election) -> None:
 
 
 def active_election_id(session: Session) -> str:
-    row = session.execute(
-        select(col(ElectionRow.id)).order_by(col(ElectionRow.loaded_at).desc()).limit(1)
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotReadyError("no election is loaded: run `canvass init` first")
-    return row
+    return latest_election_id(session, declared_tables())
 
 
 def load_election(engine: Engine, election_id: str | None = None) -> Election:

@@ -24,7 +24,11 @@ from sqlmodel import Session, col
 from canvass.errors import ConflictError, NotFoundError
 from canvass.store.audit import append
 from canvass.store.db import session_scope
-from canvass.store.tables import CertificationRow, ReviewItemRow
+from canvass.store.lookups import frozen_scopes
+from canvass.store.queue_list import QueueItem, queue_item
+from canvass.store.queue_list import queue as queue  # listed there, re-exported here
+from canvass.store.reflected import declared_tables
+from canvass.store.tables import ReviewItemRow
 
 CLAIM_TTL = timedelta(minutes=15)
 
@@ -41,38 +45,6 @@ class NewItem:
     effect_sde: float
 
 
-@dataclass(frozen=True)
-class QueueItem:
-    id: int
-    precinct_id: str
-    county: str
-    kind: str
-    fields: list[str]
-    details: dict[str, Any]
-    effect_delegates: int
-    effect_sde: float
-    status: str
-    claimed_by: str | None
-    claim_expires_at: datetime | None = None
-
-    def holder(self, now: datetime) -> str | None:
-        """Who holds the item now: nobody once the claim has lapsed."""
-        live = self.claim_expires_at is not None and self.claim_expires_at > now
-        return self.claimed_by if live else None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "precinct": self.precinct_id,
-            "county": self.county,
-            "kind": self.kind,
-            "fields": self.fields,
-            "effect": {"county_delegates": self.effect_delegates, "sde": round(self.effect_sde, 4)},
-            "status": self.status,
-            "details": self.details,
-        }
-
-
 @dataclass
 class SyncResult:
     created: int = 0
@@ -82,13 +54,7 @@ class SyncResult:
 
 
 def frozen_counties(session: Session, election_id: str) -> set[str]:
-    rows = session.execute(
-        select(col(CertificationRow.scope)).where(
-            col(CertificationRow.election_id) == election_id,
-            col(CertificationRow.reopened_at).is_(None),
-        )
-    ).scalars()
-    return set(rows)
+    return frozen_scopes(session, declared_tables(), election_id)
 
 
 def sync_items(
@@ -169,46 +135,6 @@ def _item_row(election_id: str, item: NewItem, now: datetime) -> ReviewItemRow:
         effect_sde=item.effect_sde,
         status="open",
         created_at=now,
-    )
-
-
-def queue(
-    engine: Engine,
-    election_id: str,
-    county: str | None = None,
-    kind: str | None = None,
-    statuses: Sequence[str] = ("open", "waiting"),
-) -> list[QueueItem]:
-    """Items still to decide, the ones that move the most SDE and delegates first."""
-    query = select(ReviewItemRow).where(
-        col(ReviewItemRow.election_id) == election_id, col(ReviewItemRow.status).in_(list(statuses))
-    )
-    if county:
-        query = query.where(col(ReviewItemRow.county) == county)
-    if kind:
-        query = query.where(col(ReviewItemRow.kind) == kind)
-    query = query.order_by(
-        col(ReviewItemRow.effect_sde).desc(),
-        col(ReviewItemRow.effect_delegates).desc(),
-        col(ReviewItemRow.id),
-    )
-    with Session(engine) as session:
-        return [queue_item(r) for r in session.execute(query).scalars()]
-
-
-def queue_item(row: ReviewItemRow) -> QueueItem:
-    return QueueItem(
-        id=row.id or 0,
-        precinct_id=row.precinct_id,
-        county=row.county,
-        kind=row.kind,
-        fields=json.loads(row.fields_json),
-        details=json.loads(row.details_json),
-        effect_delegates=row.effect_delegates,
-        effect_sde=row.effect_sde,
-        status=row.status,
-        claimed_by=row.claimed_by,
-        claim_expires_at=row.claim_expires_at,
     )
 
 

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
-from sqlalchemy import Engine, distinct, func, select
-from sqlmodel import Session, col
+from sqlalchemy import Connection, Engine, Select, distinct, func, select
 
-from canvass.store.review import frozen_counties
-from canvass.store.tables import (
-    TEST_SOURCE,
-    AuditRow,
-    PhotoRow,
-    PrecinctRow,
-    ReadingRow,
-    ReportRow,
-    ReviewItemRow,
-    UploadRow,
+from canvass.store.lookups import TEST_SOURCE, frozen_scopes, latest_election_id
+from canvass.store.reflected import Tables, tables_for
+
+TABLES = (
+    *("election", "precinct", "photo", "reading", "upload", "report"),
+    *("review_item", "certification", "audit_log"),
 )
-
+"""The tables progress is read from."""
 STAGES = ("photos", "read", "reported", "cleared", "in_review", "certified")
 
 
@@ -57,50 +53,39 @@ class Status:
     furthest: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def election_status(engine: Engine, election_id: str) -> Status:
-    with Session(engine) as session:
-        rows = session.execute(
-            select(col(PrecinctRow.id), col(PrecinctRow.county))
-            .where(col(PrecinctRow.election_id) == election_id)
-            .order_by(col(PrecinctRow.position))
-        ).all()
-        county_of: dict[str, str] = {str(p): str(c) for p, c in rows}
-        photographed = _precincts(session, election_id, None)
-        read = _precincts(session, election_id, "read")
-        reported = set(
-            session.execute(
-                select(distinct(col(ReportRow.precinct_id))).where(
-                    col(ReportRow.election_id) == election_id
-                )
-            ).scalars()
-        )
-        stored = session.execute(
-            select(func.count())
-            .select_from(PhotoRow)
-            .where(col(PhotoRow.election_id) == election_id)
-        ).scalar_one()
-        waiting = set(
-            session.execute(
-                select(distinct(col(ReviewItemRow.precinct_id))).where(
-                    col(ReviewItemRow.election_id) == election_id,
-                    col(ReviewItemRow.status).in_(["open", "waiting"]),
-                )
-            ).scalars()
-        )
-        reviewed = set(
-            session.execute(
-                select(distinct(col(ReviewItemRow.precinct_id))).where(
-                    col(ReviewItemRow.election_id) == election_id
-                )
-            ).scalars()
-        )
-        frozen = frozen_counties(session, election_id)
-        ran = session.execute(
-            select(col(AuditRow.seq)).where(col(AuditRow.action) == "reconcile.run").limit(1)
-        ).first()
-    compared = ((read & reported) | reviewed) if ran else set()
+def election_status(engine: Engine, election_id: str | None, *, reflect: bool = False) -> Status:
+    """Progress of `election_id` (None: the election loaded last). `reflect`: on the tables
+    read from the database (`canvass.store.reflected`), for a command that must start fast."""
+    with engine.connect() as connection:
+        tables = tables_for(connection, reflect, TABLES)
+        eid = election_id or latest_election_id(connection, tables)
+        return _status(connection, tables, eid)
+
+
+def _status(connection: Connection, tables: Tables, election_id: str) -> Status:
+    precinct = tables["precinct"]
+    rows = connection.execute(
+        select(precinct.c.id, precinct.c.county)
+        .where(precinct.c.election_id == election_id)
+        .order_by(precinct.c.position)
+    ).all()
+    county_of: dict[str, str] = {str(p): str(c) for p, c in rows}
+    items = tables["review_item"]
+    waiting = _distinct(
+        connection,
+        select(distinct(items.c.precinct_id)).where(
+            items.c.election_id == election_id, items.c.status.in_(["open", "waiting"])
+        ),
+    )
+    reviewed = _distinct(
+        connection, select(distinct(items.c.precinct_id)).where(items.c.election_id == election_id)
+    )
+    read = _precincts(connection, tables, election_id, "read")
+    reported = _reported(connection, tables, election_id)
+    compared = ((read & reported) | reviewed) if _reconciled(connection, tables) else set()
+    frozen = frozen_scopes(connection, tables, election_id)
     stages = {
-        "photos": photographed,
+        "photos": _precincts(connection, tables, election_id, None),
         "read": read,
         "reported": reported,
         "cleared": compared - waiting,
@@ -116,7 +101,33 @@ def election_status(engine: Engine, election_id: str) -> Status:
         for county in counties
     }
     furthest[""] = _furthest(list(county_of), stages)
-    return Status(counties, _counts(list(county_of), stages), int(stored), furthest)
+    stored = _photos_stored(connection, tables, election_id)
+    return Status(counties, _counts(list(county_of), stages), stored, furthest)
+
+
+def _distinct(connection: Connection, query: Select[Any]) -> set[str]:
+    return set(connection.execute(query).scalars())
+
+
+def _reported(connection: Connection, tables: Tables, election_id: str) -> set[str]:
+    report = tables["report"]
+    return _distinct(
+        connection,
+        select(distinct(report.c.precinct_id)).where(report.c.election_id == election_id),
+    )
+
+
+def _photos_stored(connection: Connection, tables: Tables, election_id: str) -> int:
+    photo = tables["photo"]
+    query = select(func.count()).select_from(photo).where(photo.c.election_id == election_id)
+    return int(connection.execute(query).scalar_one())
+
+
+def _reconciled(connection: Connection, tables: Tables) -> bool:
+    """Whether reconciliation has run at all (before it, nothing counts as compared)."""
+    audit = tables["audit_log"]
+    query = select(audit.c.seq).where(audit.c.action == "reconcile.run").limit(1)
+    return connection.execute(query).first() is not None
 
 
 def _furthest(precincts: list[str], stages: dict[str, set[str]]) -> dict[str, int]:
@@ -128,22 +139,25 @@ def _furthest(precincts: list[str], stages: dict[str, set[str]]) -> dict[str, in
     return counts
 
 
-def _precincts(session: Session, election_id: str, status: str | None) -> set[str]:
+def _precincts(
+    connection: Connection, tables: Tables, election_id: str, status: str | None
+) -> set[str]:
     """Precincts with a photo (in `status`): the precinct read from the sheet, else the one
     the uploader declared (a phone upload often declares none)."""
-    precinct = func.coalesce(col(ReadingRow.precinct_id), col(PhotoRow.declared_precinct))
+    photo, reading, upload = tables["photo"], tables["reading"], tables["upload"]
+    precinct = func.coalesce(reading.c.precinct_id, photo.c.declared_precinct)
     query = (
         select(distinct(precinct))
-        .select_from(PhotoRow)
-        .outerjoin(ReadingRow, col(ReadingRow.photo_id) == col(PhotoRow.id))
-        .where(col(PhotoRow.election_id) == election_id)
+        .select_from(photo)
+        .outerjoin(reading, reading.c.photo_id == photo.c.id)
+        .where(photo.c.election_id == election_id)
     )
     if status:
-        query = query.where(col(PhotoRow.status) == status)
+        query = query.where(photo.c.status == status)
     # A test sheet's photo, or one uploaded as a test photo, is no precinct's photo.
-    tests = select(col(UploadRow.photo_id)).where(col(UploadRow.client_source) == TEST_SOURCE)
-    query = query.where(col(PhotoRow.status) != "test", col(PhotoRow.id).not_in(tests))
-    return {p for p in session.execute(query).scalars() if p}
+    tests = select(upload.c.photo_id).where(upload.c.client_source == TEST_SOURCE)
+    query = query.where(photo.c.status != "test", photo.c.id.not_in(tests))
+    return {p for p in connection.execute(query).scalars() if p}
 
 
 def _counts(precincts: list[str], stages: dict[str, set[str]]) -> StageCounts:

@@ -11,20 +11,19 @@ releases it, so a refused or failed decision never leaves the item held.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Engine
 
 from canvass.errors import ConflictError
 from canvass.model import Election
-from canvass.policy import is_blind
 from canvass.roles import REVIEWERS
 from canvass.store.accounts import acting_account
 from canvass.store.decide import DecisionOutcome, check_decision, decide
+from canvass.store.queue_list import blind_message as blind_message  # listing, re-exported
+from canvass.store.queue_list import queue_json as queue_json
 from canvass.store.review import QueueItem, claim, release
 from canvass.store.review import queue_item_by_id as item_by_id
 from canvass.worksheet.layout import build_layout
@@ -91,18 +90,3 @@ def decide_item(
     more = f"{settled} more item{'s' if settled > 1 else ''}"
     message = f"{outcome.message}; with it the sheet's sums settle {more} of {item.precinct_id}"
     return replace(outcome, message=message)
-
-
-def blind_message(item: QueueItem, label: Callable[[str], str] = str) -> str:
-    """What a blind item says instead of its message (which names the reported value)."""
-    where = ", ".join(label(k) for k in item.fields) or item.precinct_id
-    return f"{where}: key it from the crop (blind double entry)"
-
-
-def queue_json(item: QueueItem, now: datetime, label: Callable[[str], str] = str) -> dict[str, Any]:
-    """An item as the queue lists it, on every edge (a lapsed claim holds nothing); a
-    blind item's message and details would show the reported value, so they are left out."""
-    held = {"claimed_by": item.holder(now)}
-    if not is_blind(item.kind):
-        return item.as_json() | held
-    return item.as_json() | held | {"details": {"message": blind_message(item, label)}}
