@@ -92,14 +92,11 @@ def _status(connection: Connection, tables: Tables, election_id: str) -> Status:
         "in_review": waiting,
         "certified": {p for p, c in county_of.items() if c in frozen},
     }
-    counties = {
-        county: _counts([p for p, c in county_of.items() if c == county], stages)
-        for county in dict.fromkeys(county_of.values())
-    }
-    furthest = {
-        county: _furthest([p for p, c in county_of.items() if c == county], stages)
-        for county in counties
-    }
+    by_county: dict[str, list[str]] = {}  # in the election's order, each county once
+    for p, c in county_of.items():
+        by_county.setdefault(c, []).append(p)
+    counties = {county: _counts(members, stages) for county, members in by_county.items()}
+    furthest = {county: _furthest(members, stages) for county, members in by_county.items()}
     furthest[""] = _furthest(list(county_of), stages)
     stored = _photos_stored(connection, tables, election_id)
     return Status(counties, _counts(list(county_of), stages), stored, furthest)
