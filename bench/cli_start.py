@@ -1,6 +1,6 @@
 """How long the light commands take to start and answer (issue 17: < 0.5 s each).
 
-    python -m bench.cli_start [--runs 9] [--out bench-out]
+    python -m bench.cli_start [--runs 9] [--out bench-out] [--before DIR]
 
 Runs `canvass --help`, `canvass status --json` and `canvass queue --json` as a user does
 (a new Python process each time) on a fresh SQLite database with Iowa 2020 loaded, `--runs`
@@ -9,6 +9,11 @@ times each in turn, and prints the median and fastest wall time and the median C
 the bare interpreter's start (`python -c pass`) and the load average before and after.
 Writes `<out>/cli_start.json`. On a shared machine compare the medians with the
 interpreter's own start in the same run.
+
+`--before DIR` (repeatable) also times the light commands of another source tree (e.g. an
+earlier commit: `git archive COMMIT | tar -x -C DIR`), named by the folder, in the same
+interleaved runs, on the same database and virtual environment, so before and after see
+the same load.
 """
 
 from __future__ import annotations
@@ -34,16 +39,22 @@ COMMANDS: dict[str, list[str]] = {
     "canvass queue --json": ["-m", "canvass", "queue", "--json"],
 }
 
+Run = tuple[list[str], dict[str, str], Path | None]
+"""A timed command: its arguments to python, its environment, its working directory."""
+
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     out = Path(args.out)
     env = _fresh_database(out / "cli-start-data")
+    runs: dict[str, Run] = {name: (command, env, None) for name, command in COMMANDS.items()}
+    for tree in args.before:
+        runs |= _before_runs(Path(tree).resolve(), env)
     load_before = os.getloadavg()
-    seconds: dict[str, list[tuple[float, float]]] = {name: [] for name in COMMANDS}
+    seconds: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
     for _ in range(args.runs):  # interleaved, so a burst of load hits every command alike
-        for name, command in COMMANDS.items():
-            seconds[name].append(_time_once(command, env))
+        for name, (command, command_env, cwd) in runs.items():
+            seconds[name].append(_time_once(command, command_env, cwd))
     figures = _figures(seconds, load_before, os.getloadavg())
     _print(figures)
     write_json(out / "cli_start.json", figures)
@@ -54,6 +65,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.cli_start", description=__doc__)
     parser.add_argument("--runs", type=int, default=9, help="runs of each command")
     parser.add_argument("--out", default="bench-out", help="where cli_start.json goes")
+    parser.add_argument(
+        "--before",
+        action="append",
+        default=[],
+        help="another source tree to time alongside (repeatable)",
+    )
     return parser.parse_args(argv)
 
 
@@ -61,7 +78,7 @@ def _fresh_database(data_dir: Path) -> dict[str, str]:
     """The environment of a new SQLite data directory with the built-in election loaded."""
     shutil.rmtree(data_dir, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CANVASS_")}
-    env["CANVASS_DATA_DIR"] = str(data_dir)
+    env["CANVASS_DATA_DIR"] = str(data_dir.resolve())  # the same for every working directory
     subprocess.run(
         [sys.executable, "-m", "canvass", "init", "--json"],
         env=env,
@@ -71,11 +88,23 @@ def _fresh_database(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def _time_once(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+def _before_runs(tree: Path, env: dict[str, str]) -> dict[str, Run]:
+    """The light commands run from `tree` (its `canvass` first on the path)."""
+    tree_env = env | {"PYTHONPATH": str(tree)}
+    return {
+        f"{name} ({tree.name})": (command, tree_env, tree)
+        for name, command in COMMANDS.items()
+        if name.startswith("canvass ")
+    }
+
+
+def _time_once(
+    command: list[str], env: dict[str, str], cwd: Path | None = None
+) -> tuple[float, float]:
     """(wall seconds, CPU seconds: user + system) of one run of `command`."""
     cpu_before = _children_cpu()
     started = time.perf_counter()
-    subprocess.run([sys.executable, *command], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, *command], env=env, cwd=cwd, check=True, capture_output=True)
     return time.perf_counter() - started, _children_cpu() - cpu_before
 
 
