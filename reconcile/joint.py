@@ -26,6 +26,7 @@ support, not used to make it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -35,11 +36,17 @@ from numpy.typing import NDArray
 from canvass.forms.spec import Identity
 from canvass.model import FieldReading
 from ocr.verify import value_distribution
+from reconcile.joint_sums import Values, add, backward, forward, lag, significant
 
 Vector = NDArray[np.float64]
 SIGNIFICANT = 1e-15
 """Total values below this probability are left out of the sums (they cannot matter at
 any clearing threshold, and leaving them out keeps the convolutions short)."""
+PRUNED = 1e-15
+"""The most, relative to itself, that leaving the negligible values out of a sum factor's
+sums may move one of its messages (`_sum_factor` gives the bound); well below the
+rounding of the FFT the sums took before (about 1e-16 of a vector's largest value, times
+the odds)."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,8 @@ def support_sheet(
         if value >= 0:
             image[key] = _certain(value, len(fields[key].boxes) if key in fields else 0)
     factors = _tree(model, image, odds)
-    beliefs = _propagate(factors, image)
+    incoming = _propagate(factors, image)
+    beliefs = {v: _belief(image[v], incoming[v]) for v in image}
     return SheetSupport({k: v[:-1] / v.sum() for k, v in beliefs.items()})
 
 
@@ -150,7 +158,9 @@ def _certain(value: int, boxes: int) -> Vector:
     return out
 
 
-Messages = Callable[[Sequence[Vector]], list[Vector]]
+Messages = Callable[[Sequence[Vector], Sequence[int]], list[Vector]]
+"""A factor's messages to the variables at the `wanted` places, given every variable's
+input (its belief without this factor)."""
 
 
 @dataclass(frozen=True)
@@ -194,24 +204,93 @@ def _tree(model: SheetModel, image: Mapping[str, Vector], odds: SheetOdds) -> li
     return chosen
 
 
-def _propagate(factors: Sequence[_Factor], image: Mapping[str, Vector]) -> dict[str, Vector]:
-    """Belief propagation on the tree until no message changes (exact on a tree)."""
-    incoming: dict[str, dict[int, Vector]] = {v: {} for v in image}
-    dirty = set(range(len(factors)))
-    while dirty:
-        updated: dict[tuple[int, str], Vector] = {}
-        for i in sorted(dirty):
-            f = factors[i]
-            inputs = [_belief(image[v], incoming[v], without=i) for v in f.variables]
-            for v, message in zip(f.variables, f.messages(inputs), strict=True):
-                updated[(i, v)] = message / max(float(message.max()), 1e-300)
-        dirty = set()
-        for (i, v), message in updated.items():
-            before = incoming[v].get(i)
-            if before is None or not np.array_equal(before, message):
-                incoming[v][i] = message
-                dirty |= {j for j, f in enumerate(factors) if j != i and v in f.variables}
-    return {v: _belief(image[v], incoming[v]) for v in image}
+Incoming = dict[str, dict[int, Vector]]
+"""Per field, the messages it has from each factor (by the factor's place)."""
+
+
+def _propagate(factors: Sequence[_Factor], image: Mapping[str, Vector]) -> Incoming:
+    """Belief propagation on the tree (exact on a tree), each message computed once where
+    it can be.
+
+    First the messages to the fields two factors share, which are the other factors'
+    inputs: up from the leaves (each factor to the field it shares with the factor nearer
+    its tree's root), then down. A factor's message to a field can depend on that field's
+    own input where the factor leaves out its values below SIGNIFICANT (the total's, the
+    given's), and that input is complete only after the way down: so the messages up are
+    sent again, and one that changes starts the round-by-round propagation over, until no
+    message changes (the fixed point the supports always came from). Then, once, the
+    messages to the fields only one factor holds (most of them, and the costly ones: a
+    column's every count), which nothing else reads."""
+    incoming: Incoming = {v: {} for v in image}
+    touching: dict[str, list[int]] = {}
+    for i, f in enumerate(factors):
+        for v in f.variables:
+            touching.setdefault(v, []).append(i)
+    shared = {v for v, holders in touching.items() if len(holders) > 1}
+
+    def send(i: int, targets: Sequence[str]) -> list[tuple[int, str]]:
+        return [(i, v) for v in _send(factors[i], i, tuple(targets), image, incoming)]
+
+    order = _schedule(factors, touching)
+    for i, parent in reversed(order):
+        send(i, [parent] if parent else [])
+    for i, parent in order:
+        send(i, [v for v in factors[i].variables if v != parent and v in shared])
+    changed = [c for i, parent in order for c in send(i, [parent] if parent else [])]
+    while changed:
+        dirty = sorted({j for i, v in changed for j in touching[v] if j != i})
+        changed = [
+            c for j in dirty for c in send(j, [v for v in factors[j].variables if v in shared])
+        ]
+    for i, f in enumerate(factors):
+        send(i, [v for v in f.variables if v not in shared])
+    return incoming
+
+
+def _schedule(
+    factors: Sequence[_Factor], touching: Mapping[str, Sequence[int]]
+) -> list[tuple[int, str | None]]:
+    """Every factor once, after the one nearer the root of its tree, with the field it
+    shares with that one (None for a root, each tree's largest factor)."""
+    order: list[tuple[int, str | None]] = []
+    seen: set[int] = set()
+    for root in sorted(range(len(factors)), key=lambda i: -len(factors[i].variables)):
+        if root in seen:
+            continue
+        seen.add(root)
+        stack: list[tuple[int, str | None]] = [(root, None)]
+        while stack:
+            i, parent = stack.pop()
+            order.append((i, parent))
+            for v in factors[i].variables:
+                for j in touching[v] if v != parent else ():
+                    if j not in seen:
+                        seen.add(j)
+                        stack.append((j, v))
+    return order
+
+
+def _send(
+    factor: _Factor,
+    i: int,
+    targets: tuple[str, ...],
+    image: Mapping[str, Vector],
+    incoming: Incoming,
+) -> list[str]:
+    """Factor i's messages to `targets`, each scaled to a largest value of 1; returns the
+    targets whose message changed."""
+    if not targets:
+        return []
+    inputs = [_belief(image[v], incoming[v], without=i) for v in factor.variables]
+    wanted = [factor.variables.index(v) for v in targets]
+    changed = []
+    for v, message in zip(targets, factor.messages(inputs, wanted), strict=True):
+        scaled = message / max(float(message.max()), 1e-300)
+        before = incoming[v].get(i)
+        if before is None or not np.array_equal(before, scaled):
+            incoming[v][i] = scaled
+            changed.append(v)
+    return changed
 
 
 def _belief(image: Vector, messages: Mapping[int, Vector], without: int = -1) -> Vector:
@@ -224,86 +303,103 @@ def _belief(image: Vector, messages: Mapping[int, Vector], without: int = -1) ->
 
 def _sum_messages(constant: int | None, fixed: bool, odds: float) -> Messages:
     """Messages of the factor 1 + odds [every part a number, and their sum = the total]:
-    the total is the last variable, or `constant` when `fixed`."""
+    the total is the last variable, or `constant` when `fixed`.
 
-    def messages(inputs: Sequence[Vector]) -> list[Vector]:
+    The parts' running sums are kept for the next call: a factor is asked again when only
+    its total's input has changed (`_propagate`), and then they are the same."""
+    kept: list[tuple[list[Values], int, list[Values]]] = []
+
+    def running(numbers: list[Values], length: int, share: float) -> list[Values]:
+        if kept and kept[0][1] == length and _same(kept[0][0], numbers):
+            return kept[0][2]
+        sums = forward(numbers, length, share)
+        kept[:] = [(numbers, length, sums)]
+        return sums
+
+    def messages(inputs: Sequence[Vector], wanted: Sequence[int]) -> list[Vector]:
         if fixed:
             assert constant is not None
             total = np.zeros(constant + 2)
             total[constant] = 1.0
-            return _sum_factor(inputs, total, odds)[:-1]
-        return _sum_factor(inputs[:-1], inputs[-1], odds)
+            return _sum_factor(inputs, total, odds, wanted, running)
+        return _sum_factor(inputs[:-1], inputs[-1], odds, wanted, running)
 
     return messages
 
 
-def _sum_factor(parts: Sequence[Vector], total: Vector, odds: float) -> list[Vector]:
-    """Messages to every part, then to the total (each with its "none" state last).
+def _same(a: Sequence[Values], b: Sequence[Values]) -> bool:
+    return len(a) == len(b) and all(
+        np.array_equal(x.at, y.at) and np.array_equal(x.p, y.p) for x, y in zip(a, b, strict=True)
+    )
+
+
+def _sum_factor(
+    parts: Sequence[Vector],
+    total: Vector,
+    odds: float,
+    wanted: Sequence[int],
+    running: Callable[[list[Values], int, float], list[Values]] = forward,
+) -> list[Vector]:
+    """Messages to the parts at the `wanted` places (n: the total), each with its "none"
+    state last.
 
     To part j at x: prod_{i != j} |q_i| |q_y| + odds sum_v q_y(v) (conv_{i != j} q_i)(v - x);
     to the total at v: prod |q_i| + odds (conv q_i)(v); "none" gets the first term only.
-    Totals below SIGNIFICANT are kept out of the sums, which bounds every convolution."""
-    numbers = [p[:-1] for p in parts]
+    Totals below SIGNIFICANT are kept out of the sums, which bounds every convolution.
+
+    The sum over v is taken forward and backward along the parts (`joint_sums.forward`,
+    `backward`), over each vector's significant values only (`Values`): a read field's
+    distribution has a few dozen values above 1e-20 among its thousand (or hundred
+    thousand), and summing over those is what makes the factor cheap. The bound on what
+    that leaves out: every pruning drops at most `share` of its vector's mass, and a
+    message's sum takes at most 3n of them (the n parts, n - 1 forward, n - 1 backward,
+    the total), so it moves by at most odds 3n `share` = PRUNED times the message's first
+    term, which is a lower bound of the message: each message is within PRUNED, relatively,
+    of the unpruned one at every value."""
     masses = [float(p.sum()) for p in parts]
     y = total[:-1]
     keep = np.flatnonzero(y >= SIGNIFICANT)
     length = int(keep[-1]) + 1 if len(keep) else 1
-    y_kept = np.where(y[:length] >= SIGNIFICANT, y[:length], 0.0)
-    prefix, suffix = _running_sums(numbers, length)
-    out = []
-    for j, p in enumerate(parts):
-        others = _convolve(prefix[j], suffix[j + 1], length)
-        base = float(np.prod(masses[:j] + masses[j + 1 :])) * float(total.sum())
-        message = np.full(len(p), base)
-        head = min(length, len(p) - 1)
-        message[:head] += odds * _correlate(y_kept, others, length)[:head]
-        out.append(message)
-    to_total = np.full(len(total), float(np.prod(masses)))
-    to_total[:length] += odds * prefix[-1]
-    out.append(to_total)
-    return out
+    share = PRUNED / (3 * max(len(parts), 1) * max(odds, 1.0))
+    numbers = [
+        significant(p[: min(length, len(p) - 1)], m, share)
+        for p, m in zip(parts, masses, strict=True)
+    ]
+    sums = running(numbers, length, share)
+    out: dict[int, Vector] = {}
+    if len(parts) in wanted:
+        to_total = np.full(len(total), math.prod(masses))
+        r = add(sums[-1], numbers[-1], length)
+        to_total[r.at] += odds * r.p
+        out[len(parts)] = to_total
+    if any(j < len(parts) for j in wanted):
+        kept = np.where(y >= SIGNIFICANT, y, 0.0)[:length]
+        rest = backward(numbers, significant(kept, float(total.sum()), share), length, share)
+        for j in (j for j in wanted if j < len(parts)):
+            message = np.full(len(parts[j]), math.prod(masses[:j] + masses[j + 1 :]))
+            message *= float(total.sum())
+            r = lag(rest[j], sums[j], length)
+            head = r.at < len(parts[j]) - 1
+            message[r.at[head]] += odds * r.p[head]
+            out[j] = message
+    return [out[j] for j in wanted]
 
 
 def _relation_messages(accepted: Callable[[int], frozenset[int]], odds: float) -> Messages:
-    """Messages of the factor 1 + odds [shown is a number the rule accepts for given]."""
+    """Messages of the factor 1 + odds [shown is a number the rule accepts for given].
+    What the rule accepts is asked once per value (the factor is asked up to three times)."""
+    rule: dict[int, frozenset[int]] = {}
 
-    def messages(inputs: Sequence[Vector]) -> list[Vector]:
+    def messages(inputs: Sequence[Vector], wanted: Sequence[int]) -> list[Vector]:
         given, shown = inputs
         to_given = np.full(len(given), float(shown.sum()))
         to_shown = np.full(len(shown), float(given.sum()))
-        for value in np.flatnonzero(given[:-1] >= SIGNIFICANT):
-            ok = [v for v in accepted(int(value)) if v < len(shown) - 1]
+        for value in np.flatnonzero(given[:-1] >= SIGNIFICANT).tolist():
+            if value not in rule:
+                rule[value] = accepted(value)
+            ok = [v for v in rule[value] if v < len(shown) - 1]
             to_given[value] += odds * float(shown[ok].sum())
             to_shown[ok] += odds * float(given[value])
-        return [to_given, to_shown]
+        return [(to_given, to_shown)[j] for j in wanted]
 
     return messages
-
-
-def _running_sums(parts: Sequence[Vector], length: int) -> tuple[list[Vector], list[Vector]]:
-    """Distributions of X_1 + ... + X_i (prefix[i], prefix[0] = 0 surely) and of
-    X_i+1 + ... + X_n (suffix[i]), truncated to values below `length`."""
-    sure_zero = np.zeros(length)
-    sure_zero[0] = 1.0
-    prefix = [sure_zero]
-    for p in parts:
-        prefix.append(_convolve(prefix[-1], p, length))
-    suffix = [sure_zero]
-    for p in reversed(parts):
-        suffix.append(_convolve(suffix[-1], p, length))
-    suffix.reverse()
-    return prefix, suffix
-
-
-def _convolve(a: Vector, b: Vector, length: int) -> Vector:
-    """(a * b)[:length], by FFT (exact to rounding; negatives from rounding clipped)."""
-    n = 1 << max(1, (2 * length - 1).bit_length())
-    out = np.fft.irfft(np.fft.rfft(a[:length], n) * np.fft.rfft(b[:length], n), n)[:length]
-    return np.asarray(np.clip(out, 0.0, None), np.float64)
-
-
-def _correlate(weight: Vector, others: Vector, length: int) -> Vector:
-    """r[v] = sum_a weight[a] others[a - v] for v in [0, length)."""
-    n = 1 << max(1, (2 * length - 1).bit_length())
-    spectrum = np.fft.rfft(weight, n) * np.conj(np.fft.rfft(others, n))
-    return np.asarray(np.clip(np.fft.irfft(spectrum, n)[:length], 0.0, None), np.float64)
