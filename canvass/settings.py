@@ -4,12 +4,12 @@ Nothing below the edges reads the environment: functions take a `Settings` (or t
 values they need) as arguments.
 
 A frozen dataclass with its own small reader of `CANVASS_*` rather than pydantic-settings:
-every command reads the settings before it does anything, and pydantic-settings alone took
-a quarter of `canvass status`'s start (issue 17). Each field declares its default, what it
-means and its bound once, here; `from_environment` and the constructor check the same
-bounds, so a bad value is refused however the settings are made. The environment is read
-as pydantic-settings read it: names case-insensitive, numbers with `_` separators, booleans
-as true/false, 1/0, yes/no, on/off, t/f, y/n.
+every command reads the settings before it does anything, and pydantic-settings cost 31 ms
+of CPU even with pydantic already imported, against 1.6 ms for this (issue 17). Each field
+declares its default, what it means and its bound once, here; `from_environment` and the
+constructor check the same bounds, so a bad value is refused however the settings are made.
+The environment is read as pydantic-settings read it: names case-insensitive, numbers with
+`_` separators, booleans as true/false, 1/0, yes/no, on/off, t/f, y/n.
 """
 
 from __future__ import annotations
