@@ -13,7 +13,7 @@ with one another (reprojection error), or the photo is refused rather than guess
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,7 +25,8 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from canvass.errors import RefusedError
-from canvass.worksheet.layout import ARUCO_DICTIONARY, Box, WorksheetLayout
+from canvass.worksheet.layout import Box, WorksheetLayout
+from ocr.markers import find_markers
 from ocr.refusal import explain_missing_markers
 
 Gray = NDArray[np.uint8]
@@ -70,8 +71,8 @@ def _render_pdf(data: bytes) -> Gray:
 
 def locate_sheet(image: Gray, layout: WorksheetLayout) -> LocatedSheet:
     """Find the four corner markers and map the form onto the photo."""
-    found = _detect_markers(image)
     expected = {m.id for m in layout.markers}
+    found = _detect_markers(image, expected)
     missing = sorted(expected - set(found))
     if len(missing) == len(expected):
         raise explain_missing_markers(image)
@@ -93,19 +94,14 @@ def locate_sheet(image: Gray, layout: WorksheetLayout) -> LocatedSheet:
     return LocatedSheet(image, homography, scale)
 
 
-def _detect_markers(image: Gray) -> dict[int, NDArray[np.float32]]:
+def _detect_markers(image: Gray, expected: Collection[int]) -> dict[int, NDArray[np.float32]]:
     """Marker id -> its four corners in full-resolution photo pixels."""
     small = detection_copy(image)
     fx, fy = small.shape[1] / image.shape[1], small.shape[0] / image.shape[0]
-    dictionary = cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, ARUCO_DICTIONARY))
-    detector = cv2.aruco.ArucoDetector(dictionary, cv2.aruco.DetectorParameters())
-    corners, ids, _ = detector.detectMarkers(small)
     found: dict[int, NDArray[np.float32]] = {}
-    if ids is None:
-        return found
-    for quad, marker_id in zip(corners, ids.ravel(), strict=True):
-        full = (quad.reshape(4, 2) / np.array([fx, fy])).astype(np.float32)
-        found[int(marker_id)] = _refine(image, full)
+    for marker_id, quad in find_markers(small, expected).items():
+        full = (quad / np.array([fx, fy])).astype(np.float32)
+        found[marker_id] = _refine(image, full)
     return found
 
 
