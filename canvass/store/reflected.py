@@ -1,9 +1,9 @@
 """The tables a query runs on: the declared ones (`canvass.store.tables`) or the same
 tables read back from the database itself.
 
-Why both: defining the SQLModel tables costs a light command more than the rest of its
-work together (importing SQLModel and building nineteen pydantic-backed classes, a
-quarter of a second of `canvass status`; issue 17). A read-only query written once on
+Why both: SQLModel, the ORM and the nineteen pydantic-backed table classes cost a light
+command about 0.18 s of CPU, a third of `canvass status` (issue 17); reflecting the nine
+tables it reads costs 11-14 ms on SQLite. A read-only query written once on
 SQLAlchemy Core runs on either source, so the light commands (`canvass status`,
 `canvass queue`) ask the database for the few tables they read, and everything else
 keeps the declared ones. There is still one owner of the schema: the declared tables,
