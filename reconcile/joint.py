@@ -15,10 +15,11 @@ that a sheet on which an identity holds is `odds` times likelier than one on whi
 fails. Identities can fail (the sheet is the legal record and its arithmetic may be
 wrong; those are findings), so `odds` is finite. The supports are the exact marginals of
 that joint distribution, computed by belief propagation with convolutions over the
-values. Exactness needs the identities to form a tree; an identity that would close a
-loop (the election-day column's total, once every line's total and the total column's
-total are in) is left out of the support and only raises its finding. A field outside
-every identity keeps its image's support.
+values (each distribution's significant values: `reconcile.joint_sums`). Exactness needs
+the identities to form a tree; an identity that would close a loop (the election-day
+column's total, once every line's total and the total column's total are in) is left out
+of the support and only raises its finding. A field outside every identity keeps its
+image's support.
 
 Only the paper's own numbers are used, never a report: a report is checked against this
 support, not used to make it.
