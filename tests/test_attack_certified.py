@@ -200,6 +200,7 @@ def test_a_late_report_is_raised_and_changes_nothing(site: SiteData) -> None:
         reopened = canvass(
             settings, "reopen", "--county", COUNTY, "--admin", "admin", "--reason", "r", "--json"
         )
+        assert reopened.returncode == 0, reopened.stderr  # say why, should it ever fail
         assert json.loads(reopened.stdout)["would_change"] == nothing
         assert [i.id for i in queue(engine, IOWA.id, COUNTY, kind="late_evidence")] == [
             items[0].id
