@@ -103,9 +103,10 @@ def load_old(rev: str) -> ModuleType:
         text=True,
         check=True,
     ).stdout
-    path = Path(tempfile.mkdtemp(prefix="joint-old-")) / "joint_old.py"
-    path.write_text(source, encoding="utf-8")
-    return _load(path, "bench_joint_old")
+    with tempfile.TemporaryDirectory(prefix="joint-old-") as folder:
+        path = Path(folder) / "joint_old.py"
+        path.write_text(source, encoding="utf-8")
+        return _load(path, "bench_joint_old")
 
 
 def _load(path: Path, name: str) -> ModuleType:

@@ -123,13 +123,14 @@ def _install_old(rev: str) -> None:
         text=True,
         check=True,
     ).stdout
-    path = Path(tempfile.mkdtemp(prefix="joint-old-")) / "joint.py"
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("reconcile.joint", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["reconcile.joint"] = module
-    spec.loader.exec_module(module)
+    with tempfile.TemporaryDirectory(prefix="joint-old-") as folder:
+        path = Path(folder) / "joint.py"
+        path.write_text(source, encoding="utf-8")
+        spec = importlib.util.spec_from_file_location("reconcile.joint", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["reconcile.joint"] = module
+        spec.loader.exec_module(module)
     reconcile.joint = module
 
 
