@@ -5,6 +5,7 @@ superseded, every item's details the same)."""
 from __future__ import annotations
 
 import json
+import subprocess
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
@@ -16,6 +17,7 @@ from canvass.store.tables import ReviewItemRow
 from canvass.store.types import utcnow
 from canvass.stories.reconcile import PARALLEL_FROM, reconcile_election
 from ingest.photos import Custody, intake_photo
+from tests.conftest import CANVASS, canvass_env
 from tests.support.images import jpeg
 from tests.support.intake import make_intake
 from tests.support.iowa import CERTIFIED, IOWA
@@ -48,6 +50,12 @@ def test_parallel_reconcile_is_the_sequential_one(sqlite_settings: Settings) -> 
     sequential = reconcile_election(engine, IOWA, utcnow(), workers=1)
     assert parallel.precincts == len(precincts) and parallel.items_created > READ
     assert sequential.as_json() == parallel.as_json() | {"items_created": 0}
+    assert _items(engine) == first
+    # the command line's --workers runs the same story: nothing new on a third pass
+    command = [CANVASS, "reconcile", "--workers", "2", "--json"]
+    done = subprocess.run(command, env=canvass_env(sqlite_settings), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == sequential.as_json()
     assert _items(engine) == first
     engine.dispose()
 
