@@ -94,15 +94,20 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def load_old(rev: str) -> ModuleType:
-    """`reconcile/joint.py` as it was at `rev`, imported from a temporary file."""
-    source = subprocess.run(
+def old_source(rev: str) -> str:
+    """The text of `reconcile/joint.py` at `rev` (from git)."""
+    return subprocess.run(
         ["git", "show", f"{rev}:reconcile/joint.py"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+
+
+def load_old(rev: str) -> ModuleType:
+    """`reconcile/joint.py` as it was at `rev`, imported from a temporary file."""
+    source = old_source(rev)
     with tempfile.TemporaryDirectory(prefix="joint-old-") as folder:
         path = Path(folder) / "joint_old.py"
         path.write_text(source, encoding="utf-8")

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import print_table, write_json
-from bench.joint import BEFORE, ROOT
+from bench.joint import BEFORE, ROOT, old_source
 
 ITEMS = (
     "select key, precinct_id, kind, fields_json, details_json, effect_delegates, effect_sde,"
@@ -116,13 +116,7 @@ def _install_old(rev: str) -> None:
     """`reconcile.joint` as it was at `rev`, before anything imports it."""
     import reconcile
 
-    source = subprocess.run(
-        ["git", "show", f"{rev}:reconcile/joint.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    source = old_source(rev)
     with tempfile.TemporaryDirectory(prefix="joint-old-") as folder:
         path = Path(folder) / "joint.py"
         path.write_text(source, encoding="utf-8")
